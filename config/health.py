@@ -1,0 +1,51 @@
+"""GET /api/health: is each backing service answering?"""
+
+from django.db import connection
+from ninja import Router
+
+from config.celery import app as celery_app
+from media_pipeline.storage import storage_ping
+
+router = Router(tags=["health"])
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any driver error means "down"; say which
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+def _check_broker() -> str | None:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0, timeout=2)
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _check_storage() -> str | None:
+    try:
+        storage_ping()
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+@router.get("/health", auth=None)
+def health(request):
+    checks = {
+        "database": _check_database(),
+        "broker": _check_broker(),
+        "storage": _check_storage(),
+    }
+    body = {
+        name: {"ok": error is None, **({"error": error} if error else {})}
+        for name, error in checks.items()
+    }
+    down = [name for name, error in checks.items() if error]
+    body["status"] = "ok" if not down else "down: " + ", ".join(down)
+    return (503 if down else 200), body

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("courses.account_urls")),
+    path("api/", api.urls),
+    path("studio/", include("courses.studio_urls")),
+    path("", include("courses.urls")),
+]

@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from media_pipeline.models import Video
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    tagline = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="What the course is. Blank lines separate paragraphs.")
+    who_it_helps = models.TextField(blank=True)
+    is_published = models.BooleanField(default=True)
+    requires_access_code = models.BooleanField(default=False)
+    access_code = models.CharField(
+        max_length=64, blank=True, help_text="Learners type this to enroll when it is required."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.requires_access_code and not self.access_code:
+            raise ValidationError({"access_code": "Set an access code or untick 'requires access code'."})
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(999)])
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    is_preview = models.BooleanField(default=False, help_text="Free preview: playable without enrolling.")
+    video = models.OneToOneField(
+        Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="lesson"
+    )
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="lesson_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Technique(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="techniques")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="techniques")
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(999)])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    cautions = models.TextField(blank=True, help_text="Contraindications and cautions.")
+    start_s = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    end_s = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="technique_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(start_s__isnull=True)
+                | models.Q(end_s__isnull=True)
+                | models.Q(start_s__lt=models.F("end_s")),
+                name="technique_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+    def clean(self) -> None:
+        from courses.selectors import lesson_duration_s
+
+        errors = {}
+        if self.lesson_id and self.course_id and self.lesson.course_id != self.course_id:
+            errors["lesson"] = "The lesson belongs to another course."
+        if (self.start_s is None) != (self.end_s is None):
+            errors["end_s"] = "Set both start and end, or neither."
+        elif self.start_s is not None and self.start_s >= self.end_s:
+            errors["end_s"] = "The end must come after the start."
+        elif self.end_s is not None and self.lesson_id:
+            duration = lesson_duration_s(self.lesson)
+            if duration is not None and self.end_s > duration + 0.5:
+                errors["end_s"] = f"The end is past the end of the lesson video ({duration:.1f} s)."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrollment_unique_user_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course}"

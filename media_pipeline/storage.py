@@ -1,0 +1,175 @@
+"""Object storage access: one boto3 client per endpoint, built from settings.
+
+Servers talk to AWS_S3_ENDPOINT_URL; URLs handed to browsers are signed for
+AWS_S3_PUBLIC_ENDPOINT_URL, because a SigV4 signature covers the host name.
+"""
+
+import functools
+import mimetypes
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from django.conf import settings
+
+# The Content-Type of every file the pipeline writes; mimetypes guesses
+# HLS files badly (or not at all), so these are fixed here.
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".json": "application/json",
+}
+
+
+def content_type_for(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@functools.lru_cache(maxsize=8)
+def _client(endpoint_url: str | None, access_key: str, secret_key: str, region: str, style: str):
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": style},
+        retries={"max_attempts": 5, "mode": "standard"},
+        max_pool_connections=32,
+        connect_timeout=5,
+        read_timeout=60,
+    )
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name=region,
+        config=config,
+    )
+
+
+def s3_client():
+    """The client servers use (internal endpoint)."""
+    return _client(
+        settings.AWS_S3_ENDPOINT_URL,
+        settings.AWS_ACCESS_KEY_ID,
+        settings.AWS_SECRET_ACCESS_KEY,
+        settings.AWS_S3_REGION_NAME,
+        settings.AWS_S3_ADDRESSING_STYLE,
+    )
+
+
+def s3_public_client():
+    """A client whose presigned URLs name the endpoint browsers reach."""
+    return _client(
+        settings.AWS_S3_PUBLIC_ENDPOINT_URL,
+        settings.AWS_ACCESS_KEY_ID,
+        settings.AWS_SECRET_ACCESS_KEY,
+        settings.AWS_S3_REGION_NAME,
+        settings.AWS_S3_ADDRESSING_STYLE,
+    )
+
+
+def bucket() -> str:
+    return settings.AWS_STORAGE_BUCKET_NAME
+
+
+def storage_ping() -> None:
+    s3_client().head_bucket(Bucket=bucket())
+
+
+def bucket_ensure(*, cors_origins: Iterable[str] = ()) -> bool:
+    """Create the private bucket if missing and allow browser uploads from our origins.
+
+    Returns True when the bucket was created. The bucket gets no public ACL or
+    policy: every read goes through a presigned URL.
+    """
+    client = s3_client()
+    created = False
+    try:
+        client.head_bucket(Bucket=bucket())
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        client.create_bucket(Bucket=bucket())
+        created = True
+    origins = sorted(set(cors_origins))
+    if origins:
+        client.put_bucket_cors(
+            Bucket=bucket(),
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": origins,
+                        "AllowedMethods": ["GET", "HEAD", "PUT"],
+                        "AllowedHeaders": ["*"],
+                        # The browser uploader reads each part's ETag.
+                        "ExposeHeaders": ["ETag", "Content-Length", "Content-Range"],
+                        "MaxAgeSeconds": 3600,
+                    }
+                ]
+            },
+        )
+    return created
+
+
+def object_put_file(path: Path, key: str) -> None:
+    s3_client().upload_file(
+        str(path), bucket(), key, ExtraArgs={"ContentType": content_type_for(path.name)}
+    )
+
+
+def object_put_bytes(data: bytes, key: str, *, content_type: str | None = None) -> None:
+    s3_client().put_object(
+        Bucket=bucket(), Key=key, Body=data, ContentType=content_type or content_type_for(key)
+    )
+
+
+def objects_put_files(pairs: list[tuple[Path, str]], *, workers: int = 8) -> None:
+    """Upload many small files in parallel (segments, sprites, playlists)."""
+    if not pairs:
+        return
+    with ThreadPoolExecutor(max_workers=min(workers, len(pairs))) as pool:
+        list(pool.map(lambda pair: object_put_file(*pair), pairs))
+
+
+def object_get_to_file(key: str, path: Path) -> None:
+    s3_client().download_file(bucket(), key, str(path))
+
+
+def object_exists(key: str) -> bool:
+    try:
+        s3_client().head_object(Bucket=bucket(), Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
+def object_keys(prefix: str) -> list[str]:
+    paginator = s3_client().get_paginator("list_objects_v2")
+    keys: list[str] = []
+    for page in paginator.paginate(Bucket=bucket(), Prefix=prefix):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+def objects_delete(keys: list[str]) -> None:
+    client = s3_client()
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        client.delete_objects(
+            Bucket=bucket(), Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+        )
+
+
+def presigned_get_url(key: str, *, expires_s: int) -> str:
+    return s3_public_client().generate_presigned_url(
+        "get_object", Params={"Bucket": bucket(), "Key": key}, ExpiresIn=expires_s
+    )
