@@ -82,6 +82,7 @@ class VideoVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
+    playable_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -97,10 +98,17 @@ class VideoVersion(models.Model):
 
 
 class Rendition(models.Model):
+    """One media playlist of a version: a video rung, or the audio shared by all rungs."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        AUDIO = "audio", "Audio"
+
     version = models.ForeignKey(VideoVersion, on_delete=models.CASCADE, related_name="renditions")
-    name = models.CharField(max_length=16)  # e.g. "720p"
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.VIDEO)
+    name = models.CharField(max_length=16)  # e.g. "720p", or "audio"
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
     bandwidth = models.PositiveIntegerField()
     codecs = models.CharField(max_length=64, blank=True)
     playlist_key = models.CharField(max_length=512)

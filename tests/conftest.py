@@ -47,8 +47,15 @@ def seaweedfs(tmp_path_factory):
     log = open(data_dir / "weed.log", "wb")  # noqa: SIM115 (closed at teardown)
     proc = subprocess.Popen(
         [
-            WEED, "mini", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-master.telemetry=false", "-admin.ui=false", f"-bucket={bucket}", *flags,
+            WEED,
+            "mini",
+            f"-dir={data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            "-admin.ui=false",
+            f"-bucket={bucket}",
+            *flags,
         ],  # fmt: skip
         env=env,
         stdout=log,
@@ -102,3 +109,139 @@ def seaweedfs(tmp_path_factory):
 def s3(seaweedfs):
     """The boto3 client of the test SeaweedFS."""
     return seaweedfs["client"]
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for a manage.py/celery subprocess that must see this test's database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url + db["NAME"],
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "AWS_S3_ENDPOINT_URL": settings.AWS_S3_ENDPOINT_URL,
+        "AWS_S3_PUBLIC_ENDPOINT_URL": settings.AWS_S3_PUBLIC_ENDPOINT_URL,
+        "AWS_ACCESS_KEY_ID": settings.AWS_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": settings.AWS_SECRET_ACCESS_KEY,
+        **extra,
+    }
+
+
+class WorkerProcess:
+    """A real Celery worker (with embedded beat) in its own process group."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env, self.log_path = env, log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        root = Path(__file__).resolve().parent.parent
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [
+                str(root / ".venv/bin/celery"),
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "-Q",
+                "default,transcode",
+                "--concurrency",
+                "1",
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-s",
+                str(self.log_path.with_suffix(".beat")),
+            ],  # fmt: skip
+            cwd=root,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self, sig: int = 9) -> None:
+        """Kill the whole worker (main process, pool children, ffmpeg) at once."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db, seaweedfs, tmp_path):
+    """Start real workers against the test database, the test SeaweedFS and Redis.
+
+    Needs transactional_db: the worker is another process and only sees
+    committed rows. Extra env (e.g. short lease times) goes to the worker.
+    """
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    workers: list[WorkerProcess] = []
+
+    def start(**extra_env: str) -> WorkerProcess:
+        log = tmp_path / f"worker-{len(workers)}.log"
+        worker = WorkerProcess(subprocess_env(**extra_env), log).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def upload_through_multipart(path: Path, *, video=None, part_size: int | None = None):
+    """Upload a local file the way the browser does: start, PUT presigned parts, complete.
+
+    Returns the version in state "uploaded" (processing is queued on commit).
+    """
+    import urllib.request
+
+    from media_pipeline.uploads import (
+        video_create,
+        video_upload_complete,
+        video_upload_part_urls,
+        video_upload_start,
+    )
+
+    video = video or video_create(title=path.name)
+    version = video_upload_start(video=video, filename=path.name, size=path.stat().st_size)
+    if part_size:
+        version.upload_part_size = part_size
+        version.save(update_fields=["upload_part_size"])
+    with open(path, "rb") as source:
+        number = 1
+        while chunk := source.read(version.upload_part_size):
+            url = video_upload_part_urls(version=version, part_numbers=[number])[number]
+            request = urllib.request.Request(url, data=chunk, method="PUT")
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 200
+            number += 1
+    return video_upload_complete(version=version)
+
+
+@pytest.fixture
+def upload_file(seaweedfs):
+    return upload_through_multipart

@@ -65,9 +65,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -198,3 +196,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+MEDIA_LEASE_TTL_S = env.int("MEDIA_LEASE_TTL_S", default=120)
+MEDIA_UPLOAD_ABANDONED_AFTER_S = env.int("MEDIA_UPLOAD_ABANDONED_AFTER_S", default=7 * 24 * 3600)
+# Origins whose pages upload straight to the bucket (CORS on the bucket).
+MEDIA_UPLOAD_CORS_ORIGINS = env.list(
+    "MEDIA_UPLOAD_CORS_ORIGINS",
+    default=[
+        f"http://127.0.0.1:{env.int('PORT', default=8000)}",
+        f"http://localhost:{env.int('PORT', default=8000)}",
+    ],
+)

@@ -8,7 +8,9 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/course_platform")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+# One Redis database per xdist worker, so parallel sessions never share a queue.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(_worker) % 15}")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test-access-key")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test-secret-key")
 os.environ.setdefault("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:1")  # set by the fixture
@@ -23,3 +25,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 MEDIA_X264_PRESET = "ultrafast"
+# A test database per test run, so that two runs on one machine (a developer's
+# and CI's, or parallel sessions) never drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_course_platform_{os.getpid()}"}  # noqa: F405

@@ -1,0 +1,295 @@
+"""One processing run of a VideoVersion: probe, transcode, publish, switch.
+
+Called by the Celery task; everything here is plain Python so tests and
+commands can run it directly. A run owns the version through a lease in the
+database (see versions.py): a duplicate delivery finds the lease alive and
+returns, and a run that loses its lease stops its ffmpeg.
+"""
+
+import dataclasses
+import logging
+import shutil
+import threading
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from media_pipeline import artifacts
+from media_pipeline.ffmpeg import ffmpeg_path
+from media_pipeline.ffmpeg_runner import FFmpegFailed, FFmpegTimeout, run_ffmpeg
+from media_pipeline.ladder import (
+    AUDIO_BITRATE,
+    AUDIO_CODEC_TAG,
+    AUDIO_RENDITION,
+    DEFAULT_VIDEO_CODEC_TAG,
+    build_hls_command,
+    ladder_for,
+)
+from media_pipeline.models import Rendition, VideoVersion
+from media_pipeline.probe import ProbeLimits, ProbeRejected, ProbeResult, probe_media
+from media_pipeline.publisher import MASTER_NAME, PLAYLIST_NAME, HlsPublisher
+from media_pipeline.storage import object_get_to_file
+from media_pipeline.versions import (
+    lease_acquire,
+    lease_release,
+    lease_renew,
+    version_owned,
+    version_state_set,
+    video_publish_early,
+    video_switch_to,
+)
+
+logger = logging.getLogger(__name__)
+State = VideoVersion.State
+
+
+class TransientError(Exception):
+    """Worth retrying later: object storage or the network failed, not the file."""
+
+
+class LeaseLost(Exception):
+    """Another run took over this version (this one was presumed dead)."""
+
+
+def version_process_enqueue(version: VideoVersion) -> None:
+    """Queue processing once the surrounding transaction has committed."""
+    from media_pipeline.tasks import video_version_process
+
+    version_id = str(version.pk)
+    transaction.on_commit(lambda: video_version_process.delay(version_id))
+
+
+def probe_limits() -> ProbeLimits:
+    return ProbeLimits(
+        max_duration_s=settings.MEDIA_MAX_DURATION_S,
+        max_width=settings.MEDIA_MAX_WIDTH,
+        max_height=settings.MEDIA_MAX_HEIGHT,
+    )
+
+
+def transcode_timeout_s(duration_s: float) -> float:
+    # Generous for slow machines, always inside Celery's hard limit so that our
+    # own timeout (which kills ffmpeg's process group) fires first.
+    ceiling = settings.MEDIA_TRANSCODE_HARD_TIME_LIMIT_S - 300
+    return max(120.0, min(ceiling, duration_s * 4 + 600))
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews the lease every few seconds, carrying the latest progress."""
+
+    def __init__(self, version_id: uuid.UUID, token: uuid.UUID) -> None:
+        super().__init__(name="lease-keeper", daemon=True)
+        self.version_id, self.token = version_id, token
+        self.progress: float | None = None
+        self.lost = threading.Event()
+        self._halt = threading.Event()
+        self._interval = max(1.0, settings.MEDIA_LEASE_TTL_S / 6)
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self._halt.wait(self._interval):
+                try:
+                    if not lease_renew(
+                        version_id=self.version_id, token=self.token, progress_percent=self.progress
+                    ):
+                        self.lost.set()
+                        return
+                except Exception as exc:  # a DB blip: try again next tick
+                    logger.warning("lease renewal failed: %s", exc)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _probe_json(probe: ProbeResult) -> dict:
+    data = dataclasses.asdict(probe)
+    return {k: (str(v) if isinstance(v, Fraction) else v) for k, v in data.items()}
+
+
+def version_process(*, version_id: uuid.UUID) -> str | None:
+    """Run processing once; returns the final state, or None when it did not run."""
+    claim = lease_acquire(version_id=version_id)
+    if claim is None:
+        return None
+    version, token = claim
+    keeper = _LeaseKeeper(version.pk, token)
+    keeper.start()
+    work_dir = Path(settings.MEDIA_WORK_DIR) / f"{version.pk}-{token.hex[:8]}"
+    try:
+        return _process(version, token, keeper, work_dir)
+    except LeaseLost:
+        logger.warning("version %s: lease lost, another run continues", version.pk)
+        return None
+    except (BotoCoreError, ClientError, ConnectionError) as exc:
+        raise TransientError(str(exc)) from exc
+    finally:
+        keeper.stop()
+        lease_release(version_id=version.pk, token=token)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _finish(version: VideoVersion, token: uuid.UUID, state: str, reason: str = "") -> str:
+    with transaction.atomic():
+        if version_owned(version_id=version.pk, token=token) is None:
+            raise LeaseLost
+        version_state_set(version, state, reason=reason)
+    logger.info("version %s: %s %s", version.pk, state, reason)
+    return state
+
+
+def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work_dir: Path) -> str:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if version.processing_started_at is None:
+        version.processing_started_at = timezone.now()
+    version_state_set(version, State.PROBING, fields=("processing_started_at",))
+    source = work_dir / "original"
+    object_get_to_file(version.original_key, source)
+
+    try:
+        probe = probe_media(str(source), probe_limits())
+    except ProbeRejected as exc:
+        return _finish(version, token, State.REJECTED, str(exc))
+
+    rungs = ladder_for(probe)
+    version.probe = _probe_json(probe)
+    version.duration_s = probe.duration_s
+    version.width, version.height = probe.width, probe.height
+    version.output_prefix = f"videos/{version.video_id}/{version.pk}/"
+    version.master_playlist_key = version.output_prefix + MASTER_NAME
+    version.progress_percent = 0
+    version_state_set(
+        version,
+        State.TRANSCODING,
+        fields=(
+            "probe", "duration_s", "width", "height", "output_prefix",
+            "master_playlist_key", "progress_percent",
+        ),
+    )  # fmt: skip
+    renditions = _renditions_prepare(version, rungs, has_audio=probe.has_audio)
+
+    out_dir = work_dir / "hls"
+    out_dir.mkdir()
+    publisher = HlsPublisher(
+        out_dir=out_dir,
+        prefix=version.output_prefix,
+        renditions=renditions,
+        rungs=rungs,
+        has_audio=probe.has_audio,
+        on_playable=lambda: _mark_playable(version, token),
+    )
+
+    def on_progress(percent: float) -> None:
+        keeper.progress = min(percent, 99.0)  # 100 only once everything is stored
+        if keeper.lost.is_set():
+            raise LeaseLost
+
+    cmd = build_hls_command(
+        ffmpeg=ffmpeg_path(),
+        input_path=str(source),
+        output_dir=str(out_dir),
+        probe=probe,
+        rungs=rungs,
+        preset=settings.MEDIA_X264_PRESET,
+    )
+    publisher.start()
+    try:
+        run_ffmpeg(
+            cmd,
+            timeout_s=transcode_timeout_s(probe.duration_s),
+            on_progress=on_progress,
+            duration_s=probe.duration_s,
+        )
+    except FFmpegTimeout:
+        publisher.stop()
+        return _finish(version, token, State.FAILED, "Transcoding took longer than its time limit.")
+    except FFmpegFailed as exc:
+        publisher.stop()
+        return _finish(version, token, State.FAILED, f"Transcoding failed: {exc}")
+    except BaseException:
+        publisher.stop()
+        raise
+    publisher.finish()
+    if keeper.lost.is_set():
+        raise LeaseLost
+
+    stored = artifacts.artifacts_make(
+        source=source, work_dir=work_dir, probe=probe, prefix=version.output_prefix
+    )
+    with transaction.atomic():
+        if version_owned(version_id=version.pk, token=token) is None:
+            raise LeaseLost
+        version.poster_key = stored.poster_key
+        version.sprite_key = stored.sprite_key
+        version.thumbnails_vtt_key = stored.thumbnails_vtt_key
+        version.progress_percent = 100
+        version.playable = True
+        version.ready_at = timezone.now()
+        version_state_set(
+            version,
+            State.READY,
+            fields=(
+                "poster_key", "sprite_key", "thumbnails_vtt_key",
+                "progress_percent", "playable", "ready_at",
+            ),
+        )  # fmt: skip
+        video_switch_to(version=version)
+    logger.info("version %s ready: %d renditions", version.pk, len(renditions))
+    return State.READY
+
+
+def _renditions_prepare(version: VideoVersion, rungs, *, has_audio: bool) -> list[Rendition]:
+    """One Rendition row per media playlist; a re-run reuses them, so there is one set."""
+    audio_bitrate = AUDIO_BITRATE if has_audio else 0
+    codecs = DEFAULT_VIDEO_CODEC_TAG + (f",{AUDIO_CODEC_TAG}" if has_audio else "")
+    wanted = [
+        (
+            rung.name,
+            Rendition.Kind.VIDEO,
+            rung.width,
+            rung.height,
+            rung.maxrate + audio_bitrate,
+            codecs,
+        )
+        for rung in rungs
+    ]
+    if has_audio:
+        wanted.append((AUDIO_RENDITION, Rendition.Kind.AUDIO, 0, 0, audio_bitrate, AUDIO_CODEC_TAG))
+    renditions = []
+    for name, kind, width, height, bandwidth, codec_tags in wanted:
+        rendition, _ = Rendition.objects.update_or_create(
+            version=version,
+            name=name,
+            defaults={
+                "kind": kind,
+                "width": width,
+                "height": height,
+                "bandwidth": bandwidth,
+                "codecs": codec_tags,
+                "playlist_key": f"{version.output_prefix}{name}/{PLAYLIST_NAME}",
+                "playlist": "",
+                "segment_count": 0,
+                "complete": False,
+            },
+        )
+        renditions.append(rendition)
+    Rendition.objects.filter(version=version).exclude(name__in=[w[0] for w in wanted]).delete()
+    return renditions
+
+
+def _mark_playable(version: VideoVersion, token: uuid.UUID) -> None:
+    updated = VideoVersion.objects.filter(pk=version.pk, lease_token=token).update(
+        playable=True, playable_at=timezone.now()
+    )
+    if updated:
+        version.playable = True
+        video_publish_early(version=version)

@@ -1,0 +1,159 @@
+"""Publish an HLS ladder while ffmpeg is still writing it.
+
+ffmpeg writes event playlists with `temp_file`, so a playlist or segment that
+exists under its final name is complete. Each poll uploads the new segments of
+every rendition first and only then that rendition's playlist, so a player
+never reads a playlist naming a segment that is not stored yet. Once every
+rendition has a segment (and the master is stored) the version is playable;
+`finish()` turns the playlists into VOD ones with #EXT-X-ENDLIST.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from media_pipeline.ladder import Rung, finalize_playlist, master_playlist_fix, parse_attributes
+from media_pipeline.models import Rendition
+from media_pipeline.storage import object_put_bytes, objects_put_files
+
+logger = logging.getLogger(__name__)
+
+PLAYLIST_NAME = "index.m3u8"
+MASTER_NAME = "master.m3u8"
+
+
+def playlist_files(text: str) -> list[str]:
+    """The files a media playlist references: the init segment, then media segments."""
+    files: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#EXT-X-MAP:") and 'URI="' in line:
+            files.append(line.split('URI="', 1)[1].split('"', 1)[0])
+        elif line and not line.startswith("#"):
+            files.append(line)
+    return files
+
+
+def playlist_segment_count(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.startswith("#EXTINF"))
+
+
+class HlsPublisher:
+    def __init__(
+        self,
+        *,
+        out_dir: Path,
+        prefix: str,
+        renditions: list[Rendition],
+        rungs: list[Rung],
+        has_audio: bool,
+        on_playable: Callable[[], None],
+        poll_interval_s: float = 0.5,
+    ) -> None:
+        self.out_dir = out_dir
+        self.prefix = prefix.rstrip("/") + "/"
+        self.renditions = renditions
+        self.rungs, self.has_audio = rungs, has_audio
+        self.on_playable = on_playable
+        self.poll_interval_s = poll_interval_s
+        self._stored: dict[str, set[str]] = {r.name: set() for r in renditions}
+        self._published_text: dict[str, str] = {}
+        self._master_stored = False
+        self._playable = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="hls-publisher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+    def finish(self) -> None:
+        """After ffmpeg exited successfully: store the rest and finalise as VOD."""
+        self.stop()
+        self.poll(final=True)
+
+    def _loop(self) -> None:
+        from django.db import connection
+
+        try:
+            self._poll_until_stopped()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _poll_until_stopped(self) -> None:
+        while not self._stop.wait(self.poll_interval_s):
+            try:
+                self.poll()
+            except Exception as exc:
+                # Storage hiccups must not stop the transcode: the next poll, or
+                # the final one in finish(), stores whatever is still missing.
+                logger.warning("early publishing failed, retrying: %s", exc)
+
+    # -- one pass ----------------------------------------------------------
+    def poll(self, *, final: bool = False) -> None:
+        for rendition in self.renditions:
+            self._publish_rendition(rendition, final=final)
+        self._publish_master()
+        segments_everywhere = all(r.segment_count > 0 for r in self.renditions)
+        if not self._playable and self._master_stored and segments_everywhere:
+            self._playable = True
+            self.on_playable()
+
+    def _publish_rendition(self, rendition: Rendition, *, final: bool) -> None:
+        local_dir = self.out_dir / rendition.name
+        playlist_path = local_dir / PLAYLIST_NAME
+        if not playlist_path.exists():
+            return
+        text = playlist_path.read_text()
+        if final:
+            text = finalize_playlist(text)
+        if text == self._published_text.get(rendition.name):
+            return
+        stored = self._stored[rendition.name]
+        new_files = [name for name in playlist_files(text) if name not in stored]
+        objects_put_files(
+            [(local_dir / name, f"{self.prefix}{rendition.name}/{name}") for name in new_files]
+        )
+        stored.update(new_files)
+        object_put_bytes(text.encode(), f"{self.prefix}{rendition.name}/{PLAYLIST_NAME}")
+        self._published_text[rendition.name] = text
+        segment_count = playlist_segment_count(text)
+        Rendition.objects.filter(pk=rendition.pk).update(
+            playlist=text, segment_count=segment_count, complete=final
+        )
+        rendition.playlist, rendition.segment_count, rendition.complete = text, segment_count, final
+
+    def _publish_master(self) -> None:
+        if self._master_stored:
+            return
+        master_path = self.out_dir / MASTER_NAME
+        if not master_path.exists():
+            return
+        text = master_playlist_fix(master_path.read_text(), self.rungs, has_audio=self.has_audio)
+        object_put_bytes(text.encode(), f"{self.prefix}{MASTER_NAME}")
+        self._master_stored = True
+        self._variant_attributes_record(text)
+
+    def _variant_attributes_record(self, master: str) -> None:
+        """Keep BANDWIDTH and CODECS as ffmpeg declared them, for masters built per request."""
+        lines = master.splitlines()
+        by_name = {r.name: r for r in self.renditions}
+        for line, uri in zip(lines, lines[1:], strict=False):
+            if not line.startswith("#EXT-X-STREAM-INF:"):
+                continue
+            rendition = by_name.get(uri.strip().split("/", 1)[0])
+            if rendition is None:
+                continue
+            attrs = parse_attributes(line.split(":", 1)[1])
+            rendition.bandwidth = int(attrs.get("BANDWIDTH", rendition.bandwidth))
+            rendition.codecs = attrs.get("CODECS", "").strip('"') or rendition.codecs
+            Rendition.objects.filter(pk=rendition.pk).update(
+                bandwidth=rendition.bandwidth, codecs=rendition.codecs
+            )

@@ -1,0 +1,200 @@
+"""Browser-to-bucket multipart uploads: the Django process never holds the file.
+
+The server decides the key (a UUID), the bucket and the content type, limits
+the size when the upload starts, and on completion trusts only what object
+storage says it holds (ListParts), never the client's list of ETags.
+"""
+
+import math
+import uuid
+from pathlib import PurePath
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.db import transaction
+
+from media_pipeline.models import Video, VideoVersion
+from media_pipeline.storage import bucket, s3_client, s3_public_client
+
+S3_MAX_PARTS = 10_000
+S3_MIN_PART_BYTES = 5 * 1024 * 1024
+MIB = 1024 * 1024
+PART_URL_TTL_S = 3600
+
+
+class UploadError(Exception):
+    """A request the uploader can fix; the message is shown to the instructor."""
+
+
+def _human_bytes(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return str(size)
+
+
+def _part_size_for(size: int) -> int:
+    # S3 allows at most 10,000 parts: large files get larger parts.
+    wanted = max(
+        settings.MEDIA_UPLOAD_PART_BYTES, S3_MIN_PART_BYTES, math.ceil(size / S3_MAX_PARTS)
+    )
+    return math.ceil(wanted / MIB) * MIB
+
+
+def _clean_filename(filename: str) -> str:
+    # Only for display: the object key never contains it.
+    name = PurePath(filename.replace("\\", "/")).name.strip() or "upload"
+    return "".join(ch for ch in name if ch.isprintable())[:200]
+
+
+def video_create(*, title: str = "") -> Video:
+    return Video.objects.create(title=title[:255])
+
+
+def video_upload_start(
+    *, video: Video, filename: str, size: int, uploaded_by=None, fingerprint: str = ""
+) -> VideoVersion:
+    """Open a multipart upload for a new version of `video`."""
+    if not isinstance(size, int) or size <= 0:
+        raise UploadError("The file is empty.")
+    limit = settings.MEDIA_UPLOAD_MAX_BYTES
+    if size > limit:
+        raise UploadError(
+            f"The file is {_human_bytes(size)}; "
+            f"the largest upload allowed is {_human_bytes(limit)}."
+        )
+    version_id = uuid.uuid4()
+    key = f"originals/{version_id}"
+    response = s3_client().create_multipart_upload(
+        Bucket=bucket(), Key=key, ContentType="application/octet-stream"
+    )
+    return VideoVersion.objects.create(
+        id=version_id,
+        video=video,
+        original_key=key,
+        original_filename=_clean_filename(filename),
+        original_size=size,
+        upload_id=response["UploadId"],
+        upload_part_size=_part_size_for(size),
+        upload_fingerprint=fingerprint[:255],
+        uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+    )
+
+
+def video_upload_resumable_get(*, video: Video, fingerprint: str, size: int) -> VideoVersion | None:
+    """An unfinished upload of the same file for the same video, to continue after a reload."""
+    if not fingerprint:
+        return None
+    return (
+        VideoVersion.objects.filter(
+            video=video,
+            state=VideoVersion.State.UPLOADING,
+            upload_fingerprint=fingerprint[:255],
+            original_size=size,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def upload_part_count(version: VideoVersion) -> int:
+    return math.ceil(version.original_size / version.upload_part_size)
+
+
+def _require_uploading(version: VideoVersion) -> None:
+    if version.state != VideoVersion.State.UPLOADING:
+        raise UploadError(f"This upload is already {version.get_state_display().lower()}.")
+
+
+def video_upload_part_urls(*, version: VideoVersion, part_numbers: list[int]) -> dict[int, str]:
+    """Presigned PUT URLs for the given parts, for the browser's own endpoint."""
+    _require_uploading(version)
+    count = upload_part_count(version)
+    bad = [n for n in part_numbers if not isinstance(n, int) or not 1 <= n <= count]
+    if bad:
+        raise UploadError(f"Part numbers must be between 1 and {count}.")
+    client = s3_public_client()
+    return {
+        number: client.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": bucket(),
+                "Key": version.original_key,
+                "UploadId": version.upload_id,
+                "PartNumber": number,
+            },
+            ExpiresIn=PART_URL_TTL_S,
+        )
+        for number in part_numbers
+    }
+
+
+def video_upload_parts_list(*, version: VideoVersion) -> list[dict]:
+    """The parts object storage holds for this upload: what a resumed upload can skip."""
+    if version.state != VideoVersion.State.UPLOADING:
+        return []
+    client = s3_client()
+    parts: list[dict] = []
+    marker = 0
+    while True:
+        response = client.list_parts(
+            Bucket=bucket(),
+            Key=version.original_key,
+            UploadId=version.upload_id,
+            PartNumberMarker=marker,
+        )
+        parts.extend(
+            {"PartNumber": p["PartNumber"], "ETag": p["ETag"], "Size": p["Size"]}
+            for p in response.get("Parts", [])
+        )
+        if not response.get("IsTruncated"):
+            return parts
+        marker = response["NextPartNumberMarker"]
+
+
+def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
+    """Assemble the stored parts and queue processing; repeating the call is harmless."""
+    from media_pipeline.processing import version_process_enqueue
+
+    with transaction.atomic():
+        version = VideoVersion.objects.select_for_update().get(pk=version.pk)
+        if version.state != VideoVersion.State.UPLOADING:
+            return version  # a retried "complete" after success
+        parts = video_upload_parts_list(version=version)
+        stored = sum(p["Size"] for p in parts)
+        numbers = [p["PartNumber"] for p in parts]
+        if stored != version.original_size or numbers != list(range(1, len(parts) + 1)):
+            raise UploadError(
+                f"The upload is incomplete: {_human_bytes(stored)} of "
+                f"{_human_bytes(version.original_size)} stored. Resume it to finish."
+            )
+        try:
+            s3_client().complete_multipart_upload(
+                Bucket=bucket(),
+                Key=version.original_key,
+                UploadId=version.upload_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
+                },
+            )
+        except ClientError as exc:
+            raise UploadError(f"Object storage refused to assemble the upload: {exc}") from exc
+        from media_pipeline.versions import version_state_set
+
+        version_state_set(version, VideoVersion.State.UPLOADED)
+        version_process_enqueue(version)
+    return version
+
+
+def video_upload_abort(*, version: VideoVersion) -> None:
+    """Give up an unfinished upload: its parts are deleted and the version with them."""
+    _require_uploading(version)
+    try:
+        s3_client().abort_multipart_upload(
+            Bucket=bucket(), Key=version.original_key, UploadId=version.upload_id
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            raise
+    version.delete()
