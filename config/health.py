@@ -1,7 +1,7 @@
 """GET /api/health: is each backing service answering?"""
 
 from django.db import connection
-from ninja import Router
+from ninja import Router, Schema, Status
 
 from config.celery import app as celery_app
 from media_pipeline.storage import storage_ping
@@ -35,17 +35,26 @@ def _check_storage() -> str | None:
     return None
 
 
-@router.get("/health", auth=None)
+class ServiceState(Schema):
+    ok: bool
+    error: str | None = None
+
+
+class HealthOut(Schema):
+    status: str
+    database: ServiceState
+    broker: ServiceState
+    storage: ServiceState
+
+
+@router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})
 def health(request):
     checks = {
         "database": _check_database(),
         "broker": _check_broker(),
         "storage": _check_storage(),
     }
-    body = {
-        name: {"ok": error is None, **({"error": error} if error else {})}
-        for name, error in checks.items()
-    }
+    body = {name: {"ok": error is None, "error": error} for name, error in checks.items()}
     down = [name for name, error in checks.items() if error]
     body["status"] = "ok" if not down else "down: " + ", ".join(down)
-    return (503 if down else 200), body
+    return Status(503 if down else 200, body)

@@ -1,0 +1,29 @@
+"""GET /api/health against the real database, broker and object store."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_is_ok_when_everything_answers(seaweedfs):
+    response = Client().get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert all(body[name]["ok"] for name in ("database", "broker", "storage"))
+
+
+def test_health_names_the_service_that_is_down(seaweedfs, settings):
+    from media_pipeline.storage import _client
+
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"  # nothing listens on discard
+    _client.cache_clear()
+    try:
+        response = Client().get("/api/health")
+    finally:
+        _client.cache_clear()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["storage"]["ok"] is False and body["database"]["ok"] is True
+    assert body["status"] == "down: storage"
