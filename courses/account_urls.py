@@ -1,1 +1,10 @@
-urlpatterns = []
+"""/accounts/: Django's auth views (login, POST logout, password change/reset) plus sign-up."""
+
+from django.urls import include, path
+
+from courses import views
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("", include("django.contrib.auth.urls")),
+]

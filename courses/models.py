@@ -10,7 +10,9 @@ class Course(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     tagline = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True, help_text="What the course is. Blank lines separate paragraphs.")
+    description = models.TextField(
+        blank=True, help_text="What the course is. Blank lines separate paragraphs."
+    )
     who_it_helps = models.TextField(blank=True)
     is_published = models.BooleanField(default=True)
     requires_access_code = models.BooleanField(default=False)
@@ -28,15 +30,21 @@ class Course(models.Model):
 
     def clean(self) -> None:
         if self.requires_access_code and not self.access_code:
-            raise ValidationError({"access_code": "Set an access code or untick 'requires access code'."})
+            raise ValidationError(
+                {"access_code": "Set an access code or untick 'requires access code'."}
+            )
 
 
 class Lesson(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
-    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(999)])
+    number = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
-    is_preview = models.BooleanField(default=False, help_text="Free preview: playable without enrolling.")
+    is_preview = models.BooleanField(
+        default=False, help_text="Free preview: playable without enrolling."
+    )
     video = models.OneToOneField(
         Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="lesson"
     )
@@ -54,7 +62,9 @@ class Lesson(models.Model):
 class Technique(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="techniques")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="techniques")
-    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(999)])
+    number = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     cautions = models.TextField(blank=True, help_text="Contraindications and cautions.")
@@ -95,7 +105,9 @@ class Technique(models.Model):
 
 
 class Enrollment(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,7 +8,6 @@ import pytest
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing import version_process
 from media_pipeline.publisher import playlist_files
-from media_pipeline.uploads import video_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = VideoVersion.State

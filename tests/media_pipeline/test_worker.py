@@ -3,8 +3,6 @@
 import time
 from pathlib import Path
 
-import pytest
-
 from media_pipeline.models import VideoVersion
 
 State = VideoVersion.State
