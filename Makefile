@@ -22,7 +22,7 @@ test: setup services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup services
-	$(PY) bench/run.py
+	$(PY) -m pytest bench -s -q -p no:cacheprovider
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -200,6 +200,8 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
         probe=probe,
         rungs=rungs,
         preset=settings.MEDIA_X264_PRESET,
+        # A container that lies about its length still cannot exceed the policy.
+        max_output_s=settings.MEDIA_MAX_DURATION_S,
     )
     publisher.start()
     try:

@@ -1,0 +1,161 @@
+"""`make bench`: the transcoding pipeline against the same ffmpeg ladder run bare.
+
+Prints, for a 60 s 1080p30 clip and a 480i DVD-like clip: queued→ready wall
+time through a real Celery worker, the bare ladder command's wall time, their
+ratio (target ≤ 1.10), queued→first playable (target ≤ 0.15 of the bare
+ladder) and the worker's peak memory. Numbers, not assertions: the targets are
+reported as met or not, and the results are written to bench-results/.
+"""
+
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from media_pipeline.ffmpeg import ffmpeg_path
+from media_pipeline.ffmpeg_runner import run_ffmpeg
+from media_pipeline.ladder import build_hls_command, ladder_for
+from media_pipeline.models import VideoVersion
+from media_pipeline.probe import probe_media
+from media_pipeline.uploads import (
+    video_create,
+    video_upload_complete,
+    video_upload_part_urls,
+    video_upload_start,
+)
+from tests.media_pipeline.conftest import make_dvd, run_ffmpeg_cli
+
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
+PRESET = "veryfast"
+
+
+def _camera_clip(path: Path) -> Path:
+    # Grain makes the encoders work as on real camera footage (a flat test
+    # pattern compresses to nothing and flatters every number).
+    run_ffmpeg_cli(
+        "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=60",
+        "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=60",
+        "-vf", "noise=alls=12:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
+        "-b:v", "10M", "-pix_fmt", "yuv420p", "-g", "30", "-c:a", "aac", str(path),
+    )  # fmt: skip
+    return path
+
+
+def _dvd_clip(path: Path) -> Path:
+    return make_dvd(path, duration=60)
+
+
+def _process_tree_rss_kib(root_pid: int) -> dict[str, int]:
+    """RSS of the worker's processes (Python) and of its ffmpeg children."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            children.setdefault(int(fields[1]), []).append(pid)
+            names[pid] = (stat.parent / "comm").read_text().strip()
+        except (OSError, ValueError, IndexError):
+            continue
+    totals = {"python": 0, "ffmpeg": 0}
+    stack = [root_pid]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            status = (Path("/proc") / str(pid) / "status").read_text()
+        except OSError:
+            continue
+        rss = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0
+        )
+        totals["ffmpeg" if "ffmpeg" in names.get(pid, "") else "python"] += rss
+    return totals
+
+
+class _MemorySampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak = pid, {"python": 0, "ffmpeg": 0, "total": 0}
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.wait(0.2):
+            rss = _process_tree_rss_kib(self.pid)
+            for key in ("python", "ffmpeg"):
+                self.peak[key] = max(self.peak[key], rss[key])
+            self.peak["total"] = max(self.peak["total"], rss["python"] + rss["ffmpeg"])
+
+
+def _upload(path: Path) -> VideoVersion:
+    import urllib.request
+
+    version = video_upload_start(video=video_create(), filename=path.name, size=path.stat().st_size)
+    with open(path, "rb") as source:
+        number = 1
+        while chunk := source.read(version.upload_part_size):
+            url = video_upload_part_urls(version=version, part_numbers=[number])[number]
+            urllib.request.urlopen(urllib.request.Request(url, data=chunk, method="PUT")).close()
+            number += 1
+    return version
+
+
+def _bare_ladder_s(source: Path, out_dir: Path) -> float:
+    probe = probe_media(str(source))
+    cmd = build_hls_command(
+        ffmpeg=ffmpeg_path(), input_path=str(source), output_dir=str(out_dir), probe=probe,
+        rungs=ladder_for(probe), preset=PRESET,
+    )  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    run_ffmpeg(cmd, timeout_s=3600, on_progress=None, duration_s=probe.duration_s)
+    return time.monotonic() - started
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("clip", ["1080p30-60s", "dvd-480i-60s"])
+def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, capsys):
+    source = (_camera_clip if clip.startswith("1080") else _dvd_clip)(tmp_path / f"{clip}.src")
+    worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET)
+    time.sleep(3)  # let the worker finish booting before the clock starts
+    version = _upload(source)
+    sampler = _MemorySampler(worker.proc.pid)
+    sampler.start()
+    queued = time.time()
+    video_upload_complete(version=version)
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        version.refresh_from_db()
+        if version.is_final:
+            break
+        time.sleep(0.1)
+    sampler.halt.set()
+    sampler.join()
+    assert version.state == VideoVersion.State.READY, version.state_reason
+    ready_s = version.ready_at.timestamp() - queued
+    playable_s = version.playable_at.timestamp() - queued
+
+    bare_s = _bare_ladder_s(source, tmp_path / "bare")
+    shutil.rmtree(tmp_path / "bare", ignore_errors=True)
+    result = {
+        "clip": clip,
+        "source_bytes": source.stat().st_size,
+        "renditions": version.renditions.filter(kind="video").count(),
+        "queued_to_ready_s": round(ready_s, 2),
+        "bare_ladder_s": round(bare_s, 2),
+        "ratio": round(ready_s / bare_s, 3),
+        "ratio_target_met": ready_s / bare_s <= 1.10,
+        "queued_to_first_playable_s": round(playable_s, 2),
+        "first_playable_share_of_bare": round(playable_s / bare_s, 3),
+        "first_playable_target_met": playable_s / bare_s <= 0.15,
+        "worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in sampler.peak.items()},
+        "preset": PRESET,
+        "cores": __import__("os").cpu_count(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"pipeline-{clip}.json").write_text(json.dumps(result, indent=2))
+    with capsys.disabled():
+        print(f"\n[bench] pipeline {clip}: " + json.dumps(result))

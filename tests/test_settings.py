@@ -1,0 +1,49 @@
+"""Production settings: secrets come only from the environment, and check --deploy passes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-for-the-check-0123456789abcdef",
+    "DJANGO_ALLOWED_HOSTS": "course.example.org",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "AWS_ACCESS_KEY_ID": "production-key",
+    "AWS_SECRET_ACCESS_KEY": "production-secret",
+    "AWS_STORAGE_BUCKET_NAME": "course-media",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # A clean environment: nothing from this test run or a developer's .env may leak in.
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "PLATFORM_DATA_DIR": "/nonexistent", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_its_secrets():
+    env = {
+        k: v
+        for k, v in PRODUCTION_ENV.items()
+        if k not in ("DJANGO_SECRET_KEY", "AWS_SECRET_ACCESS_KEY")
+    }
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr and "AWS_SECRET_ACCESS_KEY" in result.stderr
