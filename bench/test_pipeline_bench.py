@@ -118,7 +118,9 @@ def _bare_ladder_s(source: Path, out_dir: Path) -> float:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("clip", ["1080p30-60s", "dvd-480i-60s"])
 def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, capsys):
-    source = (_camera_clip if clip.startswith("1080") else _dvd_clip)(tmp_path / f"{clip}.src")
+    source = (_camera_clip if clip.startswith("1080") else _dvd_clip)(
+        tmp_path / (f"{clip}.mp4" if clip.startswith("1080") else f"{clip}.vob")
+    )
     worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET)
     time.sleep(3)  # let the worker finish booting before the clock starts
     version = _upload(source)

@@ -24,7 +24,7 @@ WHITENOISE_USE_FINDERS = True
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-MEDIA_X264_PRESET = "ultrafast"
+MEDIA_X264_PRESET = env.str("MEDIA_X264_PRESET", default="ultrafast")  # noqa: F405
 # A test database per test run, so that two runs on one machine (a developer's
 # and CI's, or parallel sessions) never drop each other's database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_course_platform_{os.getpid()}"}  # noqa: F405

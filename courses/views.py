@@ -1,0 +1,193 @@
+"""Public catalog and course pages, enrollment, the learner dashboard and sign-up.
+
+Views stay thin: reads go through courses.selectors, writes through courses.services.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from courses.forms import EnrollForm, SignupForm
+from courses.models import Course, Lesson, Technique
+from courses.selectors import (
+    course_get,
+    course_list,
+    course_syllabus_get,
+    lesson_duration_s,
+    lesson_get,
+    lesson_neighbours,
+    user_can_watch_lesson,
+    user_courses,
+    user_enrolled_course_ids,
+    user_is_enrolled,
+)
+from courses.services import EnrollmentError, enrollment_create
+
+
+def text_paragraphs(text: str) -> list[str]:
+    """Split course text into paragraphs on blank lines (how staff write it in the admin/YAML)."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def duration_format(seconds: float | None) -> str:
+    """12:05 or 1:02:05; empty until a video is ready."""
+    if seconds is None:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass
+class SyllabusLesson:
+    lesson: Lesson
+    techniques: list[Technique]
+    duration_s: float | None
+
+    @property
+    def duration(self) -> str:
+        return duration_format(self.duration_s)
+
+
+def _syllabus(course: Course) -> list[SyllabusLesson]:
+    # Works on the prefetched lessons/techniques: no queries per lesson.
+    return [
+        SyllabusLesson(
+            lesson=lesson,
+            techniques=list(lesson.techniques.all()),
+            duration_s=lesson_duration_s(lesson),
+        )
+        for lesson in course.lessons.all()
+    ]
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    courses = list(course_list())
+    enrolled_ids = user_enrolled_course_ids(user=request.user)
+    return render(
+        request,
+        "courses/catalog.html",
+        {"courses": courses, "enrolled_ids": enrolled_ids},
+    )
+
+
+def _course_detail_render(
+    request: HttpRequest, course: Course, form: EnrollForm | None = None, status: int = 200
+) -> HttpResponse:
+    syllabus = _syllabus(course)
+    is_enrolled = user_is_enrolled(user=request.user, course=course)
+    known = [row.duration_s for row in syllabus if row.duration_s is not None]
+    context = {
+        "course": course,
+        "description_paragraphs": text_paragraphs(course.description),
+        "who_it_helps_paragraphs": text_paragraphs(course.who_it_helps),
+        "syllabus": syllabus,
+        "technique_count": sum(len(row.techniques) for row in syllabus),
+        # Only claim a total once every lesson has a ready video.
+        "total_duration": (
+            duration_format(sum(known)) if syllabus and len(known) == len(syllabus) else ""
+        ),
+        "is_enrolled": is_enrolled,
+        "form": form or EnrollForm(course=course),
+    }
+    return render(request, "courses/course_detail.html", context, status=status)
+
+
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        course = course_syllabus_get(slug=slug)
+    except Course.DoesNotExist:
+        raise Http404("No such course.") from None
+    return _course_detail_render(request, course)
+
+
+@require_http_methods(["GET", "POST"])
+def enroll(request: HttpRequest, slug: str) -> HttpResponse:
+    course_url = reverse("courses:course_detail", args=[slug])
+    if not request.user.is_authenticated:
+        # Back to the course page after logging in: the enroll URL itself only takes POSTs.
+        return redirect_to_login(course_url)
+    if request.method != "POST":
+        return redirect(course_url)
+    try:
+        course = course_get(slug=slug)
+    except Course.DoesNotExist:
+        raise Http404("No such course.") from None
+
+    form = EnrollForm(request.POST, course=course)
+    if form.is_valid():
+        try:
+            _, created = enrollment_create(
+                user=request.user, course=course, access_code=form.cleaned_data.get("access_code")
+            )
+        except EnrollmentError as error:
+            form.add_error("access_code" if "access_code" in form.fields else None, str(error))
+        else:
+            if created:
+                messages.success(request, f"You're enrolled in {course.title}. Enjoy the course!")
+            else:
+                messages.info(request, f"You were already enrolled in {course.title}.")
+            return redirect("courses:dashboard")
+    return _course_detail_render(request, course_syllabus_get(slug=slug), form=form, status=400)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    courses = list(user_courses(user=request.user))
+    return render(request, "courses/dashboard.html", {"courses": courses})
+
+
+def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    try:
+        lesson = lesson_get(course_slug=slug, number=number)
+    except Lesson.DoesNotExist:
+        raise Http404("No such lesson.") from None
+    can_watch = user_can_watch_lesson(user=request.user, lesson=lesson)
+    previous_lesson, next_lesson = lesson_neighbours(lesson=lesson)
+    duration_s = lesson_duration_s(lesson)
+    context = {
+        "course": lesson.course,
+        "lesson": lesson,
+        "techniques": list(lesson.techniques.all()),
+        "can_watch": can_watch,
+        "video_ready": duration_s is not None,
+        "duration": duration_format(duration_s),
+        "previous_lesson": previous_lesson,
+        "next_lesson": next_lesson,
+    }
+    # Locked lessons still render a page (what it covers, how to get access) but say 403.
+    return render(request, "courses/lesson_detail.html", context, status=200 if can_watch else 403)
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request) or "courses:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
+        return redirect(_safe_next(request) or "courses:dashboard")
+    return render(
+        request, "registration/signup.html", {"form": form, "next": _safe_next(request) or ""}
+    )

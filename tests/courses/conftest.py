@@ -1,0 +1,113 @@
+"""Fixtures for the courses tests: the real curriculum file, users and ready videos."""
+
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from courses.models import Course
+from courses.services import curriculum_load
+from media_pipeline.models import Video, VideoVersion
+
+CURRICULUM_PATH = Path(settings.BASE_DIR) / "courses" / "data" / "craniosacral-therapy.yaml"
+SLUG = "craniosacral-therapy"
+PASSWORD = "a-long-test-passphrase-9"
+
+
+@pytest.fixture
+def curriculum_data() -> dict:
+    """The real curriculum as plain data, to edit and write back in tests."""
+    return yaml.safe_load(CURRICULUM_PATH.read_text())
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    """Write YAML (text, dedented, or data) to a temporary file and return its path."""
+
+    def write(content, name: str = "curriculum.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(content, str):
+            path.write_text(textwrap.dedent(content).lstrip("\n"))
+        else:
+            path.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def course(db) -> Course:
+    """The craniosacral course loaded from the real file (13 lessons, 22 techniques)."""
+    curriculum_load(path=CURRICULUM_PATH)
+    return Course.objects.get(slug=SLUG)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str = "alice", **extra):
+        return get_user_model().objects.create_user(
+            username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user("staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def ready_video(db):
+    """A Video whose current version is ready with the given duration."""
+
+    def make(duration_s: float = 600.0) -> Video:
+        video = Video.objects.create(title="Lesson video")
+        version = VideoVersion.objects.create(
+            video=video,
+            state=VideoVersion.State.READY,
+            playable=True,
+            duration_s=duration_s,
+            original_key=f"originals/{uuid.uuid4()}.mp4",
+            original_filename="lesson.mp4",
+            original_size=1,
+        )
+        video.current_version = version
+        video.save(update_fields=["current_version"])
+        return video
+
+    return make
+
+
+@pytest.fixture
+def curriculum_path() -> Path:
+    return CURRICULUM_PATH
+
+
+@pytest.fixture
+def small_curriculum():
+    """Build a generated curriculum of any size, for query-count comparisons."""
+    return _small_curriculum
+
+
+def _small_curriculum(slug: str, lessons: int, techniques_per_lesson: int = 2) -> dict:
+    number = 0
+    lesson_list = []
+    for n in range(1, lessons + 1):
+        techniques = []
+        for _ in range(techniques_per_lesson):
+            number += 1
+            techniques.append({"number": number, "name": f"Technique {number}"})
+        lesson_list.append(
+            {"number": n, "title": f"Lesson {n}", "is_preview": n == 1, "techniques": techniques}
+        )
+    return {"course": {"slug": slug, "title": f"Course {slug}", "lessons": lesson_list}}
