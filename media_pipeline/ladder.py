@@ -1,0 +1,466 @@
+"""Pure planning of the HLS encode: bitrate ladder, ffmpeg command lines, playlist fix-ups.
+
+Nothing here touches the filesystem or runs a process, so all of it is unit-testable by reading
+the returned values.
+
+Key decisions (see the comments at each spot for the why):
+
+* One ffmpeg process per upload: decode (and deinterlace) once, ``split`` into N scalers, N x264
+  encoders, one HLS muxer writing every variant. Decoding is a large part of the cost for
+  high-bit-rate phone footage, so decoding N times would be wasteful.
+* Audio is encoded ONCE (AAC-LC stereo 128k) into its own rendition, referenced by every video
+  variant through an ``EXT-X-MEDIA`` audio group. ffmpeg also lists that rendition as an
+  audio-only ``EXT-X-STREAM-INF`` variant; :func:`master_playlist_fix` removes it so players never
+  pick a picture-less variant on a bad network.
+* Rotation: ffmpeg's default autorotate applies the display matrix on decode (transpose/flip
+  inserted before our filter graph) and drops the matrix from the output, so the ladder is
+  computed in display orientation and renditions come out the right way up. Portrait rungs are
+  named and sized by their short side (a "720p" portrait rendition is 720x1280).
+* Deinterlacing with ``bwdif`` (better than yadif on motion at a similar cost), one frame per
+  frame, only for frames flagged interlaced, only when the probe found interlacing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from media_pipeline.probe import FORMAT_WHITELIST, ProbeResult, file_url
+
+STANDARD_HEIGHTS: tuple[int, ...] = (1080, 720, 480, 360)
+MIN_LADDER_HEIGHT = 360
+# PeerTube-style bits per pixel per frame, by rung size (smaller pictures need more per pixel).
+BPP_BY_HEIGHT: tuple[tuple[int, float], ...] = ((1080, 0.10), (720, 0.11), (480, 0.12), (0, 0.15))
+BITRATE_FPS_CAP = 30  # 60 fps does not need twice the bits of 30 fps
+SOURCE_BITRATE_HEADROOM = 1.3  # never spend much more than the source had
+MIN_VIDEO_BITRATE = 64_000
+MAX_OUTPUT_FPS = 60
+
+AUDIO_BITRATE = 128_000
+AUDIO_CODEC_TAG = "mp4a.40.2"  # AAC-LC
+DEFAULT_VIDEO_CODEC_TAG = "avc1.640028"  # High@4.0, used only if ffmpeg omitted CODECS
+AUDIO_RENDITION = "audio"  # directory / NAME of the shared audio rendition
+AUDIO_GROUP = "aud"  # ffmpeg writes GROUP-ID="group_aud"
+
+DEINTERLACE_FILTER = "bwdif=mode=send_frame:parity=auto:deint=interlaced"
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str  # "720p": the short side, also for portrait renditions
+    height: int
+    width: int
+    video_bitrate: int  # bits per second
+    maxrate: int
+    bufsize: int
+
+
+# --------------------------------------------------------------------------- ladder
+
+
+def ladder_for(probe: ProbeResult) -> list[Rung]:
+    """Renditions for ``probe``, best first; never upscales."""
+    fps = min(output_fps(probe.fps), BITRATE_FPS_CAP)
+    source_bitrate = probe.video_bit_rate or probe.bit_rate
+    return [
+        _rung(short, probe.display_aspect_ratio, fps, source_bitrate)
+        for short in ladder_heights(probe)
+    ]
+
+
+def ladder_heights(probe: ProbeResult) -> list[int]:
+    """Short sides of the renditions, best first."""
+    short = _even(_source_short_side(probe), down=True)
+    if short < MIN_LADDER_HEIGHT:
+        return [short]
+    if probe.is_dvd_like and short > MIN_LADDER_HEIGHT:
+        # Keep the native SD raster (576 or 480) rather than resampling it to 480: a PAL DVD
+        # scaled to 480 lines loses detail for no bandwidth gain worth having.
+        return [short, MIN_LADDER_HEIGHT]
+    return [h for h in STANDARD_HEIGHTS if h <= short]
+
+
+def _source_short_side(probe: ProbeResult) -> int:
+    """Short side in square pixels. SAR stretches stored width (an anamorphic 720x480 DVD is
+    displayed 854x480), so the line count stays the reference for landscape sources."""
+    sar = float(probe.sample_aspect_ratio)
+    rotated = probe.rotation in (90, 270)
+    disp_w = probe.width if rotated else probe.width * sar
+    disp_h = probe.height * sar if rotated else probe.height
+    return int(round(min(disp_w, disp_h)))
+
+
+def rung_size(short: int, aspect: float) -> tuple[int, int]:
+    """(width, height) for a rendition whose short side is ``short`` at display ``aspect``."""
+    if aspect >= 1:
+        return _even(short * aspect), short
+    return short, _even(short / aspect)
+
+
+def _rung(short: int, aspect: float, fps: float, source_bitrate: int | None) -> Rung:
+    width, height = rung_size(short, aspect)
+    bitrate = width * height * fps * _bpp(short)
+    if source_bitrate:
+        bitrate = min(bitrate, SOURCE_BITRATE_HEADROOM * source_bitrate)
+    bitrate = max(MIN_VIDEO_BITRATE, int(round(bitrate, -3)))
+    return Rung(f"{short}p", height, width, bitrate, maxrate=bitrate, bufsize=2 * bitrate)
+
+
+def _bpp(short: int) -> float:
+    return next(bpp for min_h, bpp in BPP_BY_HEIGHT if short >= min_h)
+
+
+def _even(value: float, *, down: bool = False) -> int:
+    # x264 with yuv420p needs even dimensions.
+    half = math.floor(value / 2) if down else round(value / 2)
+    return max(2, 2 * int(half))
+
+
+def output_fps(source_fps: float) -> float:
+    """Frame rate of the renditions: halve high-frame-rate sources until <= 60 fps."""
+    fps = source_fps
+    while fps > MAX_OUTPUT_FPS:
+        fps /= 2
+    return fps
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def input_args(probe: ProbeResult, input_path: str) -> list[str]:
+    """Hardened input options, shared by every command reading an upload.
+
+    ``-f`` pins the demuxer the probe validated (a file swapped after probing cannot switch to
+    ``hls``), and the whitelists stop reference-following demuxers and non-file protocols even in
+    nested demuxers."""
+    return [
+        "-protocol_whitelist", "file",
+        "-format_whitelist", FORMAT_WHITELIST,
+        "-f", probe.demuxer,
+        "-i", file_url(input_path),
+    ]  # fmt: skip
+
+
+def _global_args(progress_url: str | None = None) -> list[str]:
+    args = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+    if progress_url:
+        args += ["-progress", progress_url, "-nostats"]
+    return args
+
+
+def video_filter_graph(probe: ProbeResult, rungs: Sequence[Rung]) -> str:
+    """``[0:v] (bwdif) (fps) split=N`` -> one ``scale`` per rung, outputs ``[v0]..[vN-1]``."""
+    pre = []
+    if probe.interlaced:
+        pre.append(DEINTERLACE_FILTER)  # must run before any scaling, on full-height fields
+    fps = output_fps(probe.fps)
+    if fps != probe.fps:
+        pre.append(f"fps={fps:.6g}")
+    pre.append(f"split={len(rungs)}" + "".join(f"[s{i}]" for i in range(len(rungs))))
+    chains = [f"[0:{probe.video_stream_index}]" + ",".join(pre)]
+    for i, rung in enumerate(rungs):
+        chains.append(f"[s{i}]scale={rung.width}:{rung.height},setsar=1[v{i}]")
+    return ";".join(chains)
+
+
+def build_hls_command(
+    *,
+    ffmpeg: str,
+    input_path: str,
+    output_dir: str,
+    probe: ProbeResult,
+    rungs: list[Rung],
+    segment_s: int = 4,
+    keyframe_s: int = 2,
+    preset: str = "veryfast",
+    threads: int | None = None,
+    progress_url: str = "pipe:1",
+    max_output_s: float | None = None,
+) -> list[str]:
+    """One ffmpeg process writing ``<output_dir>/master.m3u8`` and ``<output_dir>/<rung>/``.
+
+    Segments are fMP4 (``seg_NNNNN.m4s`` + an init segment, named ``init_<k>.mp4`` by ffmpeg
+    because there are several variants). Run :func:`master_playlist_fix` on the master and
+    :func:`finalize_playlist` on each media playlist when ffmpeg has finished.
+    """
+    if not rungs:
+        raise ValueError("at least one rung is required")
+    if segment_s % keyframe_s:
+        raise ValueError("segment_s must be a multiple of keyframe_s (segments start on IDRs)")
+    out = output_dir.rstrip("/")
+    cmd = [ffmpeg, *_global_args(progress_url), *input_args(probe, input_path)]
+    if max_output_s:
+        cmd += ["-t", f"{max_output_s:.3f}"]  # a lying container cannot make us encode forever
+    cmd += ["-filter_complex", video_filter_graph(probe, rungs)]
+    if threads:
+        cmd += ["-filter_complex_threads", str(threads), "-threads", str(threads)]
+    cmd += _video_output_args(probe, rungs, preset, keyframe_s)
+    if probe.has_audio:
+        cmd += _audio_output_args(probe)
+    # Strip container metadata and chapters: phone uploads carry GPS location and device info.
+    cmd += ["-map_metadata", "-1", "-map_chapters", "-1"]
+    cmd += _hls_muxer_args(out, rungs, probe.has_audio, segment_s)
+    return cmd
+
+
+def _video_output_args(
+    probe: ProbeResult, rungs: Sequence[Rung], preset: str, keyframe_s: int
+) -> list[str]:
+    gop = max(1, round(output_fps(probe.fps) * keyframe_s))
+    args: list[str] = []
+    for i in range(len(rungs)):
+        args += ["-map", f"[v{i}]"]
+    args += [
+        "-c:v", "libx264",
+        "-preset", preset,
+        "-profile:v", "high",
+        "-pix_fmt", "yuv420p",
+        # IDR exactly every keyframe_s seconds in every rendition, so segments of all variants
+        # start at the same instants (clean switching); no extra scene-cut keyframes.
+        "-force_key_frames", f"expr:gte(t,n_forced*{keyframe_s})",
+        "-sc_threshold", "0",
+        "-g", str(gop),
+        "-keyint_min", str(gop),
+    ]  # fmt: skip
+    for i, rung in enumerate(rungs):
+        args += [
+            f"-b:v:{i}", str(rung.video_bitrate),
+            f"-maxrate:v:{i}", str(rung.maxrate),
+            f"-bufsize:v:{i}", str(rung.bufsize),
+        ]  # fmt: skip
+    return args
+
+
+def _audio_output_args(probe: ProbeResult) -> list[str]:
+    # Mapped once -> encoded once; every video variant refers to it via the audio group.
+    return [
+        "-map", f"0:{probe.audio_stream_index}",
+        "-c:a", "aac",
+        "-ac", "2",
+        "-ar", "48000",
+        "-b:a", str(AUDIO_BITRATE),
+    ]  # fmt: skip
+
+
+def var_stream_map(rungs: Sequence[Rung], has_audio: bool) -> str:
+    if not has_audio:
+        return " ".join(f"v:{i},name:{r.name}" for i, r in enumerate(rungs))
+    group = f"agroup:{AUDIO_GROUP}"
+    variants = [f"a:0,{group},name:{AUDIO_RENDITION}"]
+    variants += [f"v:{i},{group},name:{r.name}" for i, r in enumerate(rungs)]
+    return " ".join(variants)
+
+
+def _hls_muxer_args(out: str, rungs: Sequence[Rung], has_audio: bool, segment_s: int) -> list[str]:
+    return [
+        "-f", "hls",
+        "-hls_time", str(segment_s),
+        "-hls_list_size", "0",
+        "-hls_playlist_type", "event",  # playlists grow while encoding; finalize_playlist -> VOD
+        "-hls_flags", "temp_file+independent_segments",
+        "-hls_segment_type", "fmp4",
+        "-hls_fmp4_init_filename", "init.mp4",
+        "-hls_segment_filename", f"{out}/%v/seg_%05d.m4s",
+        "-master_pl_name", "master.m3u8",
+        "-var_stream_map", var_stream_map(rungs, has_audio),
+        f"{out}/%v/index.m3u8",
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- poster / sprite
+
+
+@dataclass(frozen=True)
+class SpritePlan:
+    interval_s: int
+    count: int  # tiles actually referenced by the VTT
+    columns: int
+    rows: int
+    tile_w: int
+    tile_h: int
+
+
+NICE_INTERVALS_S: tuple[int, ...] = (1, 2, 5, 10, 15, 20, 30, 60, 90, 120, 180, 300, 600)
+
+
+def sprite_plan(
+    probe: ProbeResult, *, tile_w: int = 160, columns: int = 10, max_tiles: int = 150
+) -> SpritePlan:
+    """Smallest "nice" interval keeping the sprite at <= max_tiles tiles (4 h -> every 2 min)."""
+    duration = max(probe.duration_s, 0.001)
+    interval = next(
+        (n for n in NICE_INTERVALS_S if math.ceil(duration / n) <= max_tiles),
+        math.ceil(duration / max_tiles),
+    )
+    count = max(1, math.ceil(duration / interval))
+    cols = min(columns, count)
+    tile_h = _even(tile_w / probe.display_aspect_ratio)
+    return SpritePlan(interval, count, cols, math.ceil(count / cols), tile_w, tile_h)
+
+
+def poster_time_s(duration_s: float) -> float:
+    """10% in (past fades from black), 1 s for short clips, always inside the video."""
+    t = duration_s * 0.10 if duration_s >= 10 else 1.0
+    return max(0.0, min(t, duration_s / 2))
+
+
+def poster_command(
+    *, ffmpeg: str, input_path: str, output_path: str, probe: ProbeResult, max_short_side: int = 720
+) -> list[str]:
+    """One JPEG frame at :func:`poster_time_s`, square pixels, short side <= max_short_side."""
+    short = min(_source_short_side(probe), max_short_side)
+    width, height = rung_size(_even(short, down=True), probe.display_aspect_ratio)
+    filters = [DEINTERLACE_FILTER] if probe.interlaced else []
+    filters.append(f"scale={width}:{height},setsar=1")
+    return [
+        ffmpeg, *_global_args(),
+        # -ss before -i: demuxer-level seek, decodes from the nearest keyframe only.
+        "-ss", f"{poster_time_s(probe.duration_s):.3f}",
+        *input_args(probe, input_path),
+        "-map", f"0:{probe.video_stream_index}",
+        "-vf", ",".join(filters),
+        "-frames:v", "1", "-update", "1", "-q:v", "3",
+        "-map_metadata", "-1",
+        output_path,
+    ]  # fmt: skip
+
+
+def thumbnails_command(
+    *, ffmpeg: str, input_path: str, output_path: str, probe: ProbeResult, plan: SpritePlan
+) -> list[str]:
+    """Sprite JPEG: a tile every ``plan.interval_s`` seconds, ``plan.columns`` per row.
+
+    ``-skip_frame nokey`` makes the decoder drop everything but keyframes, which makes this pass
+    several times cheaper than a full decode; a tile then shows the keyframe nearest its time
+    (phones and cameras put one every 0.5-2 s, precise enough for a 160 px preview). No
+    deinterlacing: bwdif needs neighbouring frames we skipped, and combing is invisible at 160 px.
+    """
+    filters = (
+        f"fps=1/{plan.interval_s}:eof_action=pass,scale={plan.tile_w}:{plan.tile_h},setsar=1,"
+        f"tile={plan.columns}x{plan.rows}"
+    )
+    return [
+        ffmpeg, *_global_args(),
+        "-skip_frame", "nokey",
+        *input_args(probe, input_path),
+        "-map", f"0:{probe.video_stream_index}",
+        "-vf", filters,
+        "-frames:v", "1", "-update", "1", "-q:v", "5",
+        "-map_metadata", "-1",
+        output_path,
+    ]  # fmt: skip
+
+
+def thumbnails_vtt(
+    duration_s: float, interval_s: float, tile_w: int, tile_h: int, columns: int, sprite_url: str
+) -> str:
+    """WebVTT mapping time ranges to ``sprite_url#xywh=x,y,w,h`` regions (tile i at row-major
+    position i), the format video.js / Plyr / hls.js thumbnail plugins read."""
+    lines = ["WEBVTT", ""]
+    count = max(1, math.ceil(duration_s / interval_s))
+    for i in range(count):
+        start = i * interval_s
+        end = min((i + 1) * interval_s, duration_s)
+        x, y = (i % columns) * tile_w, (i // columns) * tile_h
+        lines += [
+            f"{_vtt_time(start)} --> {_vtt_time(end)}",
+            f"{sprite_url}#xywh={x},{y},{tile_w},{tile_h}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+# --------------------------------------------------------------------------- playlists
+
+_ATTR_RE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+
+
+def parse_attributes(value: str) -> dict[str, str]:
+    """``BANDWIDTH=1,CODECS="a,b"`` -> ``{"BANDWIDTH": "1", "CODECS": '"a,b"'}`` (quotes kept)."""
+    return {m.group(1): m.group(2) for m in _ATTR_RE.finditer(value)}
+
+
+def _format_attributes(attrs: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in attrs.items())
+
+
+def master_playlist_fix(
+    text: str,
+    rungs: Sequence[Rung] = (),
+    *,
+    has_audio: bool | None = None,
+    video_codec_tag: str = DEFAULT_VIDEO_CODEC_TAG,
+) -> str:
+    """Make the master playlist safe to publish.
+
+    * drops audio-only ``EXT-X-STREAM-INF`` entries (ffmpeg adds one for the audio group);
+    * guarantees BANDWIDTH, RESOLUTION and CODECS on every remaining variant, filling gaps from
+      ``rungs`` (matched by the variant directory name) and the given codec tags.
+
+    ``has_audio`` defaults to "the master declares an audio group".
+    """
+    if has_audio is None:
+        has_audio = "TYPE=AUDIO" in text
+    by_name = {r.name: r for r in rungs}
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.startswith("#EXT-X-STREAM-INF:"):
+            out.append(line)
+            i += 1
+            continue
+        uri = lines[i + 1] if i + 1 < len(lines) else ""
+        i += 2
+        attrs = parse_attributes(line.split(":", 1)[1])
+        if _is_audio_only(attrs, uri):
+            if i < len(lines) and not lines[i].strip():
+                i += 1  # and its separating blank line
+            continue
+        rung = by_name.get(uri.split("/", 1)[0])
+        _complete_variant(attrs, rung, has_audio, video_codec_tag)
+        out += [f"#EXT-X-STREAM-INF:{_format_attributes(attrs)}", uri]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _is_audio_only(attrs: Mapping[str, str], uri: str) -> bool:
+    codecs = attrs.get("CODECS", "").strip('"')
+    if "RESOLUTION" in attrs or "avc1" in codecs or "hvc1" in codecs:
+        return False
+    return bool(codecs) or uri.split("/", 1)[0] == AUDIO_RENDITION
+
+
+def _complete_variant(
+    attrs: dict[str, str], rung: Rung | None, has_audio: bool, video_codec_tag: str
+) -> None:
+    if "BANDWIDTH" not in attrs and rung:
+        audio = AUDIO_BITRATE if has_audio else 0
+        attrs["BANDWIDTH"] = str(rung.maxrate + audio)
+    if "RESOLUTION" not in attrs and rung:
+        attrs["RESOLUTION"] = f"{rung.width}x{rung.height}"
+    if "CODECS" not in attrs:
+        tags = [video_codec_tag] + ([AUDIO_CODEC_TAG] if has_audio else [])
+        attrs["CODECS"] = '"' + ",".join(tags) + '"'
+
+
+def finalize_playlist(text: str) -> str:
+    """Turn a finished EVENT media playlist into VOD (cacheable forever, seekable at once)."""
+    if "#EXT-X-STREAM-INF" in text:
+        return text  # a master playlist has neither a type nor an end
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [
+        "#EXT-X-PLAYLIST-TYPE:VOD" if ln.startswith("#EXT-X-PLAYLIST-TYPE:") else ln for ln in lines
+    ]
+    if "#EXT-X-PLAYLIST-TYPE:VOD" not in lines:
+        lines.insert(1 if lines and lines[0] == "#EXTM3U" else 0, "#EXT-X-PLAYLIST-TYPE:VOD")
+    if "#EXT-X-ENDLIST" not in lines:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
