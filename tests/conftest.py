@@ -5,6 +5,7 @@ object storage is started here so that tests never touch a developer's data.
 """
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -25,13 +26,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _weed_port_flags() -> tuple[list[str], int]:
     names = [
         "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-        "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc",
-        "admin.port", "admin.port.grpc",
+        "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port",
     ]  # fmt: skip
-    ports = {name: free_port() for name in names}
+    ports = {name: free_port() for name in names[:-1]}
+    # weed's built-in worker dials admin.port + 10000 whatever admin.port.grpc says,
+    # so both of those must be free.
+    while True:
+        admin = random.randint(20000, 55000)
+        if _is_free(admin) and _is_free(admin + 10000):
+            ports["admin.port"], ports["admin.port.grpc"] = admin, admin + 10000
+            break
     flags = [f"-{name}={port}" for name, port in ports.items()]
     return flags + ["-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false"], ports["s3.port"]
 

@@ -161,8 +161,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_BROKER_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_FILESYSTEM_DIR / "processed"),
+        # kombu puts this one relative to the working directory unless told.
+        "control_folder": str(CELERY_BROKER_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }
+    for _name in ("queue", "processed", "control"):  # kombu does not create them
+        (CELERY_BROKER_FILESYSTEM_DIR / _name).mkdir(parents=True, exist_ok=True)
 else:
     # Redis redelivers a message not acknowledged within visibility_timeout;
     # it must outlast the longest transcode or a running job starts twice.
