@@ -111,7 +111,6 @@ STATICFILES_DIRS = [
     # Front-end packages come from the npm registry (package-lock.json);
     # only their built files are exposed as static files.
     ("vendor/hls.js", BASE_DIR / "node_modules" / "hls.js" / "dist"),
-    ("vendor/uppy", BASE_DIR / "node_modules" / "uppy" / "dist"),
 ]
 STORAGES = {
     "default": {
