@@ -8,9 +8,10 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/course_platform")
-# One Redis database per xdist worker, so parallel sessions never share a queue.
+# One Redis database per xdist worker (1-14), so parallel sessions never share a
+# queue; 15 belongs to the runner's end-to-end test.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(_worker) % 14}")  # 15: runner test
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(_worker) % 14}")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test-access-key")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test-secret-key")
 os.environ.setdefault("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:1")  # set by the fixture
