@@ -13,6 +13,7 @@ from courses.models import Course
 from courses.studio import studio_lessons
 from courses.studio_api import lesson_row
 from media_pipeline.selectors import duration_label
+from media_pipeline.uploads import human_bytes
 
 
 def staff_required(view: Callable) -> Callable:
@@ -49,6 +50,7 @@ def studio(request: HttpRequest) -> HttpResponse:
             "courses": courses,
             "course": course,
             "rows": rows,
+            "max_upload": human_bytes(settings.MEDIA_UPLOAD_MAX_BYTES),
             "studio_config": {
                 "course": course.slug if course else None,
                 "maxBytes": settings.MEDIA_UPLOAD_MAX_BYTES,

@@ -31,6 +31,7 @@ from courses.selectors import (
     user_is_enrolled,
 )
 from courses.services import EnrollmentError, enrollment_create
+from media_pipeline.selectors import duration_label
 
 
 def text_paragraphs(text: str) -> list[str]:
@@ -40,12 +41,7 @@ def text_paragraphs(text: str) -> list[str]:
 
 def duration_format(seconds: float | None) -> str:
     """12:05 or 1:02:05; empty until a video is ready."""
-    if seconds is None:
-        return ""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return "" if seconds is None else duration_label(seconds)
 
 
 @dataclass

@@ -26,7 +26,7 @@ class UploadError(Exception):
     """A request the uploader can fix; the message is shown to the instructor."""
 
 
-def _human_bytes(size: int) -> str:
+def human_bytes(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB", "TB"):
         if size < 1000 or unit == "TB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -61,8 +61,7 @@ def video_upload_start(
     limit = settings.MEDIA_UPLOAD_MAX_BYTES
     if size > limit:
         raise UploadError(
-            f"The file is {_human_bytes(size)}; "
-            f"the largest upload allowed is {_human_bytes(limit)}."
+            f"The file is {human_bytes(size)}; the largest upload allowed is {human_bytes(limit)}."
         )
     version_id = uuid.uuid4()
     key = f"originals/{version_id}"
@@ -166,8 +165,8 @@ def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
         numbers = [p["PartNumber"] for p in parts]
         if stored != version.original_size or numbers != list(range(1, len(parts) + 1)):
             raise UploadError(
-                f"The upload is incomplete: {_human_bytes(stored)} of "
-                f"{_human_bytes(version.original_size)} stored. Resume it to finish."
+                f"The upload is incomplete: {human_bytes(stored)} of "
+                f"{human_bytes(version.original_size)} stored. Resume it to finish."
             )
         try:
             s3_client().complete_multipart_upload(
