@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from media_pipeline.models import Rendition, Video, VideoVersion
+from media_pipeline.models import Rendition, VideoVersion
 from media_pipeline.processing import version_process
 from media_pipeline.publisher import playlist_files
 
@@ -161,16 +161,20 @@ def test_two_runs_at_once_end_with_one_set_of_renditions(upload_file, normal_cli
     assert version.renditions.count() == 4
 
 
-def _watch(version_pk, video_pk, stop):
-    """Sample (state, playable, current_version) until stopped."""
+def _watch(version_pk, stop):
+    """Sample (state, playable, the video's current version) until stopped.
+
+    One SELECT per sample, so each sample is one consistent snapshot.
+    """
     samples = []
     from django.db import connection
 
     try:
         while not stop.is_set():
-            v = VideoVersion.objects.values("state", "playable").get(pk=version_pk)
-            current = Video.objects.values_list("current_version_id", flat=True).get(pk=video_pk)
-            samples.append((v["state"], v["playable"], current))
+            row = VideoVersion.objects.values_list(
+                "state", "playable", "video__current_version_id"
+            ).get(pk=version_pk)
+            samples.append(row)
             time.sleep(0.05)
     finally:
         connection.close()
@@ -179,9 +183,7 @@ def _watch(version_pk, video_pk, stop):
 
 def _process_while_watching(version):
     stop, samples = threading.Event(), []
-    watcher = threading.Thread(
-        target=lambda: samples.extend(_watch(version.pk, version.video_id, stop))
-    )
+    watcher = threading.Thread(target=lambda: samples.extend(_watch(version.pk, stop)))
     watcher.start()
     try:
         state = version_process(version_id=version.pk)
