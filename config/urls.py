@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("courses.account_urls")),
     path("api/", api.urls),
+    path("media/", include("media_pipeline.urls")),
     path("studio/", include("courses.studio_urls")),
     path("", include("courses.urls")),
 ]
