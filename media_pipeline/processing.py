@@ -268,6 +268,8 @@ def _renditions_prepare(version: VideoVersion, rungs, *, has_audio: bool) -> lis
         wanted.append((AUDIO_RENDITION, Rendition.Kind.AUDIO, 0, 0, audio_bitrate, AUDIO_CODEC_TAG))
     renditions = []
     for name, kind, width, height, bandwidth, codec_tags in wanted:
+        # update_or_create keeps `playlist` and `segment_count`: after a crash,
+        # learners keep what an early-published run had already stored.
         rendition, _ = Rendition.objects.update_or_create(
             version=version,
             name=name,
@@ -278,8 +280,6 @@ def _renditions_prepare(version: VideoVersion, rungs, *, has_audio: bool) -> lis
                 "bandwidth": bandwidth,
                 "codecs": codec_tags,
                 "playlist_key": f"{version.output_prefix}{name}/{PLAYLIST_NAME}",
-                "playlist": "",
-                "segment_count": 0,
                 "complete": False,
             },
         )

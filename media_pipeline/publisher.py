@@ -58,6 +58,8 @@ class HlsPublisher:
         self.on_playable = on_playable
         self.poll_interval_s = poll_interval_s
         self._stored: dict[str, set[str]] = {r.name: set() for r in renditions}
+        # Segments an earlier, interrupted run already published for learners.
+        self._published_before = {r.name: r.segment_count for r in renditions}
         self._published_text: dict[str, str] = {}
         self._master_stored = False
         self._playable = False
@@ -122,9 +124,13 @@ class HlsPublisher:
             [(local_dir / name, f"{self.prefix}{rendition.name}/{name}") for name in new_files]
         )
         stored.update(new_files)
+        segment_count = playlist_segment_count(text)
+        if not final and segment_count < self._published_before[rendition.name]:
+            # A re-run must not shrink a playlist someone may be watching: the
+            # segments go up again under the same names, the playlist once it caught up.
+            return
         object_put_bytes(text.encode(), f"{self.prefix}{rendition.name}/{PLAYLIST_NAME}")
         self._published_text[rendition.name] = text
-        segment_count = playlist_segment_count(text)
         Rendition.objects.filter(pk=rendition.pk).update(
             playlist=text, segment_count=segment_count, complete=final
         )
