@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from media_pipeline.models import VideoVersion
 from media_pipeline.processing import version_process
-from media_pipeline.storage import object_exists, object_keys, object_put_bytes
+from media_pipeline.storage import bucket, object_exists, object_keys, object_put_bytes, s3_client
+from media_pipeline.tasks import video_version_process
 from media_pipeline.uploads import video_create
 from media_pipeline.versions import stuck_versions_requeue
 
@@ -122,3 +123,16 @@ def test_purge_removes_replaced_and_failed_outputs_but_keeps_originals(
     assert sorted(object_keys(second.output_prefix)) == sorted(second_keys)
     for version in (first, second, rejected, failed):
         assert object_exists(version.original_key)
+
+
+def test_storage_errors_are_retried_until_the_attempts_run_out(upload_file, normal_clip, settings):
+    settings.MEDIA_MAX_ATTEMPTS = 3
+    version = upload_file(normal_clip)
+    # The original vanishes from storage: every attempt fails on the download,
+    # and the task retries (eagerly here) until the attempt counter stops it.
+    s3_client().delete_object(Bucket=bucket(), Key=version.original_key)
+    video_version_process.apply(args=[str(version.pk)])
+    version.refresh_from_db()
+    assert version.attempts == 3
+    assert version.state == State.FAILED and "3 attempts" in version.state_reason
+    assert version.lease_token is None
