@@ -29,6 +29,18 @@ def version_state_set(
     version.save(update_fields=["state", "state_reason", "state_changed_at", *fields])
 
 
+def _fail_out_of_attempts(version: VideoVersion) -> None:
+    version.lease_token = None
+    version.lease_heartbeat_at = None
+    version_state_set(
+        version,
+        State.FAILED,
+        reason=f"Processing stopped after {version.attempts} attempts; "
+        "the original upload is kept and can be processed again.",
+        fields=("lease_token", "lease_heartbeat_at"),
+    )
+
+
 def lease_acquire(*, version_id: uuid.UUID) -> tuple[VideoVersion, uuid.UUID] | None:
     """Claim a version for one processing run, or return None when it must not run.
 
@@ -43,13 +55,7 @@ def lease_acquire(*, version_id: uuid.UUID) -> tuple[VideoVersion, uuid.UUID] | 
         if version.lease_token and version.lease_heartbeat_at > now - lease_ttl():
             return None
         if version.attempts >= settings.MEDIA_MAX_ATTEMPTS:
-            version_state_set(
-                version,
-                State.FAILED,
-                reason=f"Processing stopped after {version.attempts} attempts; "
-                "the original upload is kept and can be processed again.",
-                fields=("lease_token",),
-            )
+            _fail_out_of_attempts(version)
             return None
         version.attempts += 1
         version.lease_token = uuid.uuid4()
@@ -122,13 +128,7 @@ def stuck_versions_requeue() -> dict[str, int]:
             version.lease_token = None
             version.lease_heartbeat_at = None
             if version.attempts >= settings.MEDIA_MAX_ATTEMPTS:
-                version_state_set(
-                    version,
-                    State.FAILED,
-                    reason=f"Processing stopped after {version.attempts} attempts; "
-                    "the original upload is kept and can be processed again.",
-                    fields=("lease_token", "lease_heartbeat_at"),
-                )
+                _fail_out_of_attempts(version)
                 counts["failed"] += 1
                 continue
             # Restart the clock so the next sweep gives the new message time.

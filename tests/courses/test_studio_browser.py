@@ -1,12 +1,10 @@
 """The studio in a real headless Chromium: upload from the page, resume after a reload."""
 
 import os
-import subprocess
 import time
 import urllib.parse
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 from django.conf import settings as django_settings
 from django.db import connections
@@ -14,6 +12,7 @@ from django.test import Client
 
 from courses.models import Course, Lesson
 from media_pipeline.models import VideoVersion
+from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
 
@@ -83,35 +82,12 @@ def staff_page(browser, live_server, django_user_model, lessons, seaweedfs):
 
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("browser-clips") / "still-point.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine",
-            "-t",
-            "3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-c:a",
-            "aac",
-            str(path),
-        ],  # fmt: skip
-        check=True,
-        timeout=120,
+    return make_clip(
+        tmp_path_factory.mktemp("browser-clips") / "still-point.mp4",
+        size="320x240",
+        rate="25",
+        duration=3,
     )
-    return path
 
 
 def open_studio(page, live_server) -> None:

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 
 from courses.models import Course, Lesson
@@ -15,6 +14,7 @@ from media_pipeline.models import VideoVersion
 from media_pipeline.storage import bucket, s3_client
 from media_pipeline.uploads import video_upload_parts_list
 from tests.conftest import subprocess_env
+from tests.media_pipeline.conftest import make_clip
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MIB = 1024 * 1024
@@ -28,35 +28,9 @@ def lesson(transactional_db) -> Lesson:
 
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("clips") / "lesson-1.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine",
-            "-t",
-            "3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-c:a",
-            "aac",
-            str(path),
-        ],  # fmt: skip
-        check=True,
-        timeout=120,
+    return make_clip(
+        tmp_path_factory.mktemp("clips") / "lesson-1.mp4", size="320x240", rate="25", duration=3
     )
-    return path
 
 
 def run_command(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:

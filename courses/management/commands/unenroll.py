@@ -1,25 +1,7 @@
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from courses.models import Course
+from courses.management.lookups import course_get_or_fail, user_get_or_fail
 from courses.services import enrollment_delete
-
-
-def user_get_or_fail(username: str):
-    User = get_user_model()
-    try:
-        return User.objects.get(**{User.USERNAME_FIELD: username})
-    except User.DoesNotExist:
-        raise CommandError(f"No user named {username!r}.") from None
-
-
-def course_get_or_fail(slug: str) -> Course:
-    # Any course, published or not: staff may enroll testers before launch.
-    try:
-        return Course.objects.get(slug=slug)
-    except Course.DoesNotExist:
-        known = ", ".join(Course.objects.values_list("slug", flat=True)) or "none yet"
-        raise CommandError(f"No course with slug {slug!r} (existing: {known}).") from None
 
 
 class Command(BaseCommand):

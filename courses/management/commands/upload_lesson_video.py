@@ -16,7 +16,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.models import Course, Lesson
+from courses.management.lookups import course_get_or_fail
+from courses.models import Lesson
 from courses.studio import lesson_preview_set, lesson_upload_start
 from media_pipeline.models import VideoVersion
 from media_pipeline.selectors import version_outcome_line
@@ -183,10 +184,7 @@ class Command(BaseCommand):
         self._wait(version, timeout)
 
     def _lesson(self, course_slug: str, number: int) -> Lesson:
-        course = Course.objects.filter(slug=course_slug).first()
-        if course is None:
-            known = ", ".join(Course.objects.values_list("slug", flat=True)[:20]) or "none"
-            raise CommandError(f"No course with slug '{course_slug}' (known: {known}).")
+        course = course_get_or_fail(course_slug)
         lesson = (
             Lesson.objects.filter(course=course, number=number).select_related("course").first()
         )
