@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
-from courses.models import Course, Enrollment, Lesson, Technique
+from courses.models import Course, Enrollment, Lesson, LessonCaption, Technique
 from courses.selectors import lesson_duration_s
 from courses.views import duration_format
 
@@ -81,6 +81,12 @@ class TechniqueInline(admin.TabularInline):
     show_change_link = True
 
 
+class LessonCaptionInline(admin.StackedInline):
+    model = LessonCaption
+    fields = ("language", "label", "vtt")
+    extra = 0
+
+
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
     list_display = ("number", "title", "course", "is_preview", "duration", "has_video")
@@ -90,7 +96,7 @@ class LessonAdmin(admin.ModelAdmin):
     search_fields = ("title", "summary")
     ordering = ("course__title", "number")
     raw_id_fields = ("video",)
-    inlines = [TechniqueInline]
+    inlines = [TechniqueInline, LessonCaptionInline]
 
     @admin.display(description="Duration")
     def duration(self, obj: Lesson) -> str:

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from media_pipeline.models import Video
@@ -119,3 +119,96 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course}"
+
+
+def validate_webvtt(value: str) -> None:
+    # Browsers silently drop a <track> whose file lacks the signature, so catch it at save time.
+    if not value.lstrip("\ufeff").startswith("WEBVTT"):
+        raise ValidationError('A WebVTT file starts with the line "WEBVTT".')
+
+
+class LessonCaption(models.Model):
+    """Subtitles for a lesson video, in one language, pasted in as WebVTT."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="captions")
+    language = models.CharField(
+        max_length=16,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                "Use a language code such as en, de or pt-BR.",
+            )
+        ],
+        help_text="Language code, e.g. en, de or pt-BR (it is part of the captions URL).",
+    )
+    label = models.CharField(max_length=64, help_text='Shown in the player, e.g. "English".')
+    vtt = models.TextField("WebVTT", validators=[validate_webvtt])
+
+    class Meta:
+        ordering = ["lesson", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "language"], name="lessoncaption_unique_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.language})"
+
+
+class LessonProgress(models.Model):
+    """What one learner has watched of one lesson, kept up to date by the player's heartbeats.
+
+    Completion is not stored for video lessons: it is computed from `intervals` and
+    the lesson's *current* video duration when read (see courses.progress), so a
+    replaced video re-evaluates everyone without a data migration.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    # The union of watched [start_s, end_s] ranges: sorted, merged, capped in size.
+    intervals = models.JSONField(default=list)
+    watched_s = models.FloatField(default=0, help_text="Sum of the watched union, in seconds.")
+    # Plays per 1-second bin, from each beat's own ranges (not the union): rewatches count.
+    heat = models.JSONField(default=list)
+    position_s = models.FloatField(default=0)
+    # Which beat set position_s (client_ts in ms, else server time): the latest wins.
+    position_ts = models.BigIntegerField(default=0)
+    first_watched_at = models.DateTimeField(null=True, blank=True)
+    last_watched_at = models.DateTimeField(null=True, blank=True)
+    # Plausibility bookkeeping: when the last accepted beat arrived and the unspent
+    # watch-time allowance it left (a token bucket, see courses.progress).
+    last_beat_at = models.DateTimeField(null=True, blank=True)
+    allowance_s = models.FloatField(default=0)
+    recent_beat_ids = models.JSONField(default=list)
+    # Set by hand, and only counted, for lessons that have no video (theory lessons).
+    marked_complete_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lessonprogress_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.lesson}"
+
+
+class TechniquePractice(models.Model):
+    """A learner's note that they practised a technique on a given day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="technique_practice"
+    )
+    technique = models.ForeignKey(Technique, on_delete=models.CASCADE, related_name="practice")
+    practiced_on = models.DateField()
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-practiced_on", "-created_at"]
+        indexes = [models.Index(fields=["user", "technique"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} practised {self.technique} on {self.practiced_on}"

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from courses import studio_views
+from courses import analytics_views, studio_views
 
 app_name = "studio"
 
 urlpatterns = [
     path("", studio_views.studio, name="studio"),
+    path("analytics/", analytics_views.analytics, name="analytics"),
+    path("analytics.csv", analytics_views.analytics_csv, name="analytics_csv"),
 ]

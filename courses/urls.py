@@ -9,4 +9,5 @@ urlpatterns = [
     path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("courses/<slug:slug>/enroll/", views.enroll, name="enroll"),
     path("courses/<slug:slug>/lessons/<int:number>/", views.lesson_detail, name="lesson_detail"),
+    path("courses/<slug:slug>/techniques/", views.technique_index, name="technique_index"),
 ]

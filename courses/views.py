@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from courses.forms import EnrollForm, SignupForm
 from courses.models import Course, Lesson, Technique
+from courses.playback import lesson_chapters, lesson_video_status, playback_url, time_param
 from courses.selectors import (
     course_get,
     course_list,
@@ -139,8 +140,25 @@ def enroll(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # Imported here so that this view's progress stays one self-contained change.
+    from courses.progress_selectors import dashboard_progress
+
     courses = list(user_courses(user=request.user))
-    return render(request, "courses/dashboard.html", {"courses": courses})
+    context = {"courses": courses, **dashboard_progress(user=request.user, courses=courses)}
+    return render(request, "courses/dashboard.html", context)
+
+
+def _chapter_rows(lesson: Lesson) -> list[dict]:
+    """The techniques with times, as the player's chapter list shows them."""
+    return [
+        {
+            "technique": t,
+            "start": time_param(t.start_s),
+            "end": time_param(t.end_s),
+            "label": duration_format(t.start_s),
+        }
+        for t in lesson_chapters(lesson)
+    ]
 
 
 def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
@@ -151,18 +169,67 @@ def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     can_watch = user_can_watch_lesson(user=request.user, lesson=lesson)
     previous_lesson, next_lesson = lesson_neighbours(lesson=lesson)
     duration_s = lesson_duration_s(lesson)
+    # Locked lessons never look at the video: nothing about it is shown to them.
+    status = lesson_video_status(lesson) if can_watch else None
     context = {
         "course": lesson.course,
         "lesson": lesson,
         "techniques": list(lesson.techniques.all()),
+        "chapters": _chapter_rows(lesson) if can_watch else [],
         "can_watch": can_watch,
         "video_ready": duration_s is not None,
+        "video_status": status,
+        # The page carries no media URLs: the player asks the API for signed ones.
+        "playback_url": playback_url(lesson) if status and status.playable else "",
         "duration": duration_format(duration_s),
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
     }
     # Locked lessons still render a page (what it covers, how to get access) but say 403.
     return render(request, "courses/lesson_detail.html", context, status=200 if can_watch else 403)
+
+
+@dataclass
+class TechniqueEntry:
+    technique: Technique
+    url: str  # the lesson page, at the technique's start when it is known
+    show_details: bool  # description and cautions only for lessons the viewer may watch
+
+
+def technique_index(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        course = course_syllabus_get(slug=slug)
+    except Course.DoesNotExist:
+        raise Http404("No such course.") from None
+    # Same rule as the lesson page, without a query per lesson.
+    open_all = request.user.is_authenticated and (
+        request.user.is_staff or user_is_enrolled(user=request.user, course=course)
+    )
+    groups = []
+    for lesson in course.lessons.all():
+        base = reverse("courses:lesson_detail", args=[course.slug, lesson.number])
+        entries = [
+            TechniqueEntry(
+                technique=t,
+                url=(
+                    f"{base}?t={time_param(t.start_s)}"
+                    if t.start_s is not None
+                    else f"{base}#technique-{t.number}"
+                ),
+                show_details=open_all or lesson.is_preview,
+            )
+            for t in lesson.techniques.all()
+        ]
+        groups.append((lesson, entries))
+    return render(
+        request,
+        "courses/technique_index.html",
+        {
+            "course": course,
+            "groups": groups,
+            "technique_count": sum(len(entries) for _, entries in groups),
+        },
+    )
 
 
 def _safe_next(request: HttpRequest) -> str | None:

@@ -18,3 +18,9 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis did not come up on 127.0.0.1:6379" >&2; exit 1; }
+
+# The suite's own database (pytest-django creates test_* copies next to it);
+# makemigrations --check also reads its migration history.
+if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='course_platform'" | grep -q 1; then
+  createdb -h 127.0.0.1 -U postgres course_platform
+fi

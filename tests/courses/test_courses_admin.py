@@ -82,6 +82,9 @@ def inline_post(lesson: Lesson, rows: list[dict]) -> dict:
         "techniques-INITIAL_FORMS": sum(1 for row in rows if row.get("id")),
         "techniques-MIN_NUM_FORMS": 0,
         "techniques-MAX_NUM_FORMS": 1000,
+        # The captions inline's management form: the admin posts it with every lesson.
+        "captions-TOTAL_FORMS": 0,
+        "captions-INITIAL_FORMS": 0,
     }
     if lesson.is_preview:
         data["is_preview"] = "on"

@@ -1,0 +1,109 @@
+"""Pure interval math for watch progress: unions, caps, coverage and 1-second heat bins.
+
+An interval is a (start_s, end_s) pair with start < end, in seconds of the video.
+A *union* is a sorted list of disjoint, non-touching intervals. Nothing here knows
+about Django, so the property tests can hammer it directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+Interval = tuple[float, float]
+
+# Ends that differ by less than this are the same instant: floats that went through
+# JSON and the player's currentTime arithmetic do not always meet exactly. It must
+# stay tiny: any tolerance lets a client claim the gaps between many short ranges.
+TOUCH_EPS_S = 1e-6
+
+
+def union(intervals: Iterable[Sequence[float]]) -> list[Interval]:
+    """The merged union of any intervals (order and duplicates do not matter)."""
+    items = sorted((float(s), float(e)) for s, e in intervals if e > s)
+    merged: list[list[float]] = []
+    for start, end in items:
+        if merged and start <= merged[-1][1] + TOUCH_EPS_S:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def cap(intervals: list[Interval], max_count: int) -> list[Interval]:
+    """Merge the smallest gaps until at most `max_count` intervals remain.
+
+    Keeps the stored row bounded whatever a client sends. The result covers
+    everything the input did (plus the filled gaps), so it only ever errs on
+    the side of "watched". `intervals` must already be a union.
+    """
+    if len(intervals) <= max_count:
+        return intervals
+    excess = len(intervals) - max_count
+    gaps = sorted(
+        range(len(intervals) - 1), key=lambda i: (intervals[i + 1][0] - intervals[i][1], i)
+    )
+    close = set(gaps[:excess])  # close gap i = join interval i and i + 1
+    result: list[Interval] = []
+    start = intervals[0][0]
+    for i, (_, end) in enumerate(intervals):
+        if i in close:
+            continue
+        result.append((start, end))
+        if i + 1 < len(intervals):
+            start = intervals[i + 1][0]
+    return result
+
+
+def clip(intervals: Iterable[Interval], low: float, high: float) -> list[Interval]:
+    """The parts of the intervals inside [low, high]."""
+    result = []
+    for s, e in intervals:
+        s, e = max(s, low), min(e, high)
+        if e > s:
+            result.append((s, e))
+    return result
+
+
+def total(intervals: Iterable[Interval]) -> float:
+    return sum(e - s for s, e in intervals)
+
+
+def covered(intervals: Iterable[Interval], start: float, end: float) -> float:
+    """Seconds of [start, end] that a union covers."""
+    return total(clip(intervals, start, end))
+
+
+def covers_point(intervals: Sequence[Interval], point: float) -> bool:
+    # Unions are short (capped) and sorted: a linear scan with early exit is plenty.
+    for s, e in intervals:
+        if s > point:
+            return False
+        if point <= e:
+            return True
+    return False
+
+
+def heat_add(heat: list[int], ranges: Iterable[Interval], bin_s: float = 1.0) -> list[int]:
+    """Add one play to every bin whose centre lies inside a range; grows `heat` as needed.
+
+    Takes the ranges of one beat, not the union, so a second played five times
+    counts five: that is what makes loops and rewatches visible.
+    """
+    for s, e in ranges:
+        bins = bin_range(s, e, bin_s)
+        if not bins:
+            continue
+        if len(heat) < bins.stop:
+            heat.extend([0] * (bins.stop - len(heat)))
+        for i in bins:
+            heat[i] += 1
+    return heat
+
+
+def bin_range(start: float, end: float, bin_s: float = 1.0) -> range:
+    """The bins i whose centre (i + 0.5) * bin_s lies in [start, end)."""
+    first = max(math.ceil(start / bin_s - 0.5), 0)
+    last = math.ceil(end / bin_s - 0.5)
+    return range(first, max(first, last))

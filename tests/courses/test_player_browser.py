@@ -1,0 +1,332 @@
+"""The lesson player in a real headless Chromium, playing a real processed video from SeaweedFS.
+
+One 16 s clip (640x360, test pattern + tone) goes through the pipeline once per module; each
+test re-inserts the resulting database rows (the stored files stay in SeaweedFS), since the
+transactional test database is emptied after every test.
+"""
+
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+from django.conf import settings as django_settings
+from django.core import serializers
+from django.db import connections, transaction
+from django.test import Client
+
+from courses.models import Course, Enrollment, Lesson, Technique
+from media_pipeline.models import Rendition, Video, VideoVersion
+from media_pipeline.processing import version_process
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+PLAY_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def lesson_clip(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("player-clips") / "lesson.mp4"
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=30:duration=16",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=16",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "30",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ],  # fmt: skip
+        check=True,
+        timeout=120,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def processed_rows() -> dict:
+    return {}
+
+
+@pytest.fixture
+def lesson_video(transactional_db, seaweedfs, upload_file, lesson_clip, processed_rows):
+    """A READY Video of the clip: processed for real the first time, then restored from rows."""
+    if "json" not in processed_rows:
+        version = upload_file(lesson_clip)
+        assert version_process(version_id=version.pk) == VideoVersion.State.READY
+        version.refresh_from_db()
+        objects = [version.video, version, *Rendition.objects.filter(version=version)]
+        processed_rows["json"] = serializers.serialize("json", objects)
+        processed_rows["video_id"] = version.video_id
+        return version.video
+    with transaction.atomic():  # Video <-> current_version refer to each other
+        for obj in serializers.deserialize("json", processed_rows["json"]):
+            obj.save()
+    return Video.objects.get(pk=processed_rows["video_id"])
+
+
+@pytest.fixture
+def course(transactional_db) -> Course:
+    course = Course.objects.create(slug="cranial-basics", title="Cranial basics")
+    preview = Lesson.objects.create(
+        course=course, number=1, title="Listening hands", is_preview=True
+    )
+    paid = Lesson.objects.create(
+        course=course, number=2, title="The still point", summary="Finding the still point."
+    )
+    Technique.objects.create(
+        course=course, lesson=paid, number=1, name="Cranial vault hold", start_s=4, end_s=8,
+        description="Rest your fingertips on the parietals.", cautions="Never press.",
+    )  # fmt: skip
+    Technique.objects.create(
+        course=course, lesson=paid, number=2, name="Sacral rock", start_s=10, end_s=14
+    )
+    course.preview, course.paid = preview, paid
+    return course
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between page actions are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # asgiref gave the ORM calls their own connection; close it or the database stays.
+        connections.close_all()
+
+
+def new_page(browser, live_server, user=None, **context_options):
+    """A page (optionally carrying `user`'s session cookie) that records script errors."""
+    context = browser.new_context(**context_options)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def learner(django_user_model, course):
+    user = django_user_model.objects.create_user("learner", password="x")
+    Enrollment.objects.create(user=user, course=course)
+    return user
+
+
+def open_lesson(page, live_server, lesson: Lesson, query: str = "") -> None:
+    page.goto(f"{live_server.url}/courses/{lesson.course.slug}/lessons/{lesson.number}/{query}")
+    page.wait_for_selector("[data-player][data-player-ready]", timeout=PLAY_TIMEOUT_MS)
+
+
+def player_state(page) -> dict:
+    return page.evaluate(
+        """() => ({
+            t: window.coursePlayer.video.currentTime,
+            paused: window.coursePlayer.video.paused,
+            loopCount: window.coursePlayer.state.loopCount,
+            loop: window.coursePlayer.state.loop,
+            errors: window.coursePlayer.state.errors,
+        })"""
+    )
+
+
+def wait_for_time(page, seconds: float) -> None:
+    page.wait_for_function(
+        f"() => window.coursePlayer.video.currentTime > {seconds}", timeout=PLAY_TIMEOUT_MS
+    )
+
+
+def attach(video: Video, lesson: Lesson) -> None:
+    lesson.video = video
+    lesson.save(update_fields=["video"])
+
+
+def test_enrolled_learner_plays_the_lesson(browser, live_server, course, learner, lesson_video):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    assert page.locator(".chapter").count() == 2
+    page.click('.player__controls [data-action="play"]')
+    wait_for_time(page, 5)
+    state = player_state(page)
+    assert state["errors"] == [] and not state["paused"]
+    # hls.js, not Chromium's native HLS, and the quality menu is Auto + each level.
+    levels = page.evaluate("() => window.coursePlayer.hls.levels.length")
+    assert levels >= 1
+    assert page.locator('[data-control="quality"] option').count() == 1 + levels
+    assert page.errors == []
+
+
+def test_clicking_a_technique_jumps_to_its_start(
+    browser, live_server, course, learner, lesson_video
+):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    page.locator(".chapter", has_text="Sacral rock").locator("[data-chapter-seek]").click()
+    page.wait_for_function(
+        "() => { const t = window.coursePlayer.video.currentTime; return t >= 10 && t < 12; }",
+        timeout=PLAY_TIMEOUT_MS,
+    )
+    active = page.locator(".chapter.is-active")
+    active.wait_for(timeout=5_000)
+    assert "Sacral rock" in active.inner_text()
+    assert player_state(page)["errors"] == [] and page.errors == []
+
+
+def test_looping_a_technique_wraps_and_counts(browser, live_server, course, learner, lesson_video):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    page.select_option('[data-control="speed"]', "2")  # practise at double speed
+    page.locator(".chapter", has_text="Cranial vault hold").locator("[data-chapter-loop]").click()
+    page.evaluate(
+        """() => {
+            const video = window.coursePlayer.video;
+            window.maxLoopTime = 0;
+            video.addEventListener('timeupdate', () => {
+                window.maxLoopTime = Math.max(window.maxLoopTime, video.currentTime);
+            });
+        }"""
+    )
+    page.wait_for_function(
+        "() => window.coursePlayer.state.loopCount >= 2", timeout=PLAY_TIMEOUT_MS
+    )
+    state = player_state(page)
+    assert state["loop"] == {"a": 4, "b": 8}
+    assert 4 <= state["t"] < 8.1
+    assert page.evaluate("() => window.maxLoopTime") < 8.3  # the wrap is tight
+    assert page.evaluate("() => window.coursePlayer.video.playbackRate") == 2
+    assert int(page.locator("[data-loop-count]").inner_text()) >= 2
+    pressed = page.locator(".chapter", has_text="Cranial vault hold").locator("[data-chapter-loop]")
+    assert pressed.get_attribute("aria-pressed") == "true"
+    assert state["errors"] == [] and page.errors == []
+
+
+def test_anonymous_visitor_plays_a_preview(browser, live_server, course, lesson_video):
+    attach(lesson_video, course.preview)
+    page = new_page(browser, live_server)
+    open_lesson(page, live_server, course.preview, "?t=1")
+    page.click('.player__controls [data-action="play"]')
+    wait_for_time(page, 2)
+    assert player_state(page)["errors"] == [] and page.errors == []
+
+
+def test_preview_plays_inline_on_the_course_page(browser, live_server, course, lesson_video):
+    attach(lesson_video, course.preview)
+    page = new_page(browser, live_server)
+    page.goto(f"{live_server.url}/courses/{course.slug}/")
+    page.click("[data-preview-play]")
+    page.wait_for_selector("dialog[open] [data-player-ready]", timeout=PLAY_TIMEOUT_MS)
+    wait_for_time(page, 2)  # autoplays after the click
+    assert player_state(page)["errors"] == [] and page.errors == []
+    page.click("[data-preview-close]")
+    assert page.evaluate("() => window.coursePlayer.video.paused")
+
+
+def test_non_enrolled_learner_is_told_how_to_enroll(
+    browser, live_server, course, django_user_model
+):
+    user = django_user_model.objects.create_user("visitor", password="x")
+    page = new_page(browser, live_server, user)
+    response = page.goto(f"{live_server.url}/courses/{course.slug}/lessons/2/")
+    assert response.status == 403
+    slot = page.locator("#player")
+    assert "Enroll to watch this lesson." in slot.inner_text()
+    assert page.locator("#player a", has_text="Enroll in the course").is_visible()
+    assert page.locator("video").count() == 0
+    body = page.evaluate(
+        f"() => fetch('/api/lessons/{course.paid.pk}/playback').then(r => r.json())"
+    )
+    assert body["detail"].startswith("Enroll in Cranial basics to watch this lesson: http")
+    assert page.errors == []
+
+
+def test_no_horizontal_scroll_on_a_phone(browser, live_server, course, learner, lesson_video):
+    attach(lesson_video, course.paid)
+    page = new_page(
+        browser, live_server, learner, viewport={"width": 375, "height": 740}, is_mobile=True
+    )
+    open_lesson(page, live_server, course.paid)
+    page.click('.player__controls [data-action="play"]')
+    wait_for_time(page, 1)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    # The chapters sit below the video on a phone.
+    video_box = page.locator(".player").bounding_box()
+    chapters_box = page.locator(".chapters").bounding_box()
+    assert chapters_box["y"] >= video_box["y"] + video_box["height"] - 1
+    for path in (f"/courses/{course.slug}/", f"/courses/{course.slug}/techniques/"):
+        page.goto(live_server.url + path)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, path
+    assert page.errors == []
+
+
+def test_expired_urls_are_renewed_without_interrupting(
+    browser, live_server, course, learner, lesson_video, settings
+):
+    # Grants last 3 s (live_server runs in this process, so the setting applies).
+    settings.MEDIA_SIGNED_URL_TTL_S = 3
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    page.evaluate(
+        """() => {
+            const {video, hls} = window.coursePlayer;
+            // Buffer only 2 s ahead, so later segments are fetched after their URLs expired.
+            hls.config.maxBufferLength = hls.config.maxMaxBufferLength = 2;
+            window.timeJumps = [];
+            let last = null;
+            video.addEventListener('timeupdate', () => {
+                const t = video.currentTime;
+                if (last !== null && Math.abs(t - last) > 1.5) window.timeJumps.push([last, t]);
+                last = t;
+            });
+        }"""
+    )
+    page.wait_for_timeout(3500)  # a pause longer than the grant: play must renew it first
+    page.click('.player__controls [data-action="play"]')
+    wait_for_time(page, 11)
+    state = page.evaluate(
+        "() => ({refreshes: window.coursePlayer.state.refreshes,"
+        " errors: window.coursePlayer.state.errors, paused: window.coursePlayer.video.paused,"
+        " jumps: window.timeJumps})"
+    )
+    # Once on play (expired), and again when segments answered 403 mid-playback.
+    assert state["refreshes"] >= 2, state
+    assert state["errors"] == [] and not state["paused"] and state["jumps"] == [], state
+    assert page.errors == []
