@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from courses.models import Lesson, LessonCaption, Technique
+from courses.progress_selectors import progress_resume_at
 from courses.selectors import user_can_watch_lesson
 from media_pipeline.models import VideoVersion
 
@@ -75,6 +76,9 @@ class VideoStatus:
             return "This lesson's video is being prepared. Please check back soon."
         if self.state == VideoVersion.State.UPLOADING:
             return "This lesson's video is being uploaded. Please check back soon."
+        if self.state == "no_video":
+            # Theory lessons may never get one: the notes below are the lesson.
+            return "This lesson has no video yet; its notes are below."
         # Failed/rejected uploads are the instructor's business (the studio says why).
         return "The video for this lesson is not available yet."
 
@@ -172,7 +176,8 @@ def lesson_playback(*, request: HttpRequest, lesson: Lesson) -> dict:
         "poster_url": grant.poster_url,
         "captions": lesson_captions(lesson),
         "duration_s": version.duration_s,
-        "resume_at_s": None,  # progress tracking comes later
+        # None when the viewer has no progress here (anonymous, never played): start at 0.
+        "resume_at_s": progress_resume_at(user=request.user, lesson=lesson),
         "expires_at": expires_at.isoformat(),
         "state": version.state,
     }

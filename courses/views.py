@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from courses.forms import EnrollForm, SignupForm
 from courses.models import Course, Lesson, Technique
 from courses.playback import lesson_chapters, lesson_video_status, playback_url, time_param
+from courses.progress_selectors import course_progress_get, course_progress_marks
 from courses.selectors import (
     course_get,
     course_list,
@@ -45,24 +46,74 @@ def duration_format(seconds: float | None) -> str:
     return "" if seconds is None else duration_label(seconds)
 
 
+@dataclass(frozen=True)
+class ProgressMark:
+    """A learner's progress on one lesson, as the course and lesson pages show it."""
+
+    completed: bool
+    watched_percent: float | None
+
+    @property
+    def started(self) -> bool:
+        return self.completed or bool(self.watched_percent)
+
+    @property
+    def percent(self) -> int:
+        """Whole percent, rounded down: 99.6 % is not "100 % watched" when it is not complete."""
+        return int(self.watched_percent or 0)
+
+    @property
+    def label(self) -> str:
+        if self.completed:
+            return "Completed"
+        if self.percent:
+            return f"{self.percent} % watched"
+        # A few seconds of a long lesson: say it was started rather than "0 % watched".
+        return "Started" if self.started else ""
+
+
+def progress_marks(*, user, course: Course) -> dict[int, ProgressMark]:
+    """{lesson_id: ProgressMark} for a learner who records progress (one query)."""
+    return {
+        lesson_id: ProgressMark(**mark)
+        for lesson_id, mark in course_progress_marks(user=user, course=course).items()
+    }
+
+
+def viewer_records_progress(request: HttpRequest, course: Course, *, enrolled=None) -> bool:
+    """Enrolled learners and staff have progress (progress_can_record's rule, for pages).
+
+    `enrolled` lets a view pass what it already knows instead of asking again.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return user_is_enrolled(user=user, course=course) if enrolled is None else enrolled
+
+
 @dataclass
 class SyllabusLesson:
     lesson: Lesson
     techniques: list[Technique]
     duration_s: float | None
+    mark: ProgressMark | None = None  # only for learners with progress
 
     @property
     def duration(self) -> str:
         return duration_format(self.duration_s)
 
 
-def _syllabus(course: Course) -> list[SyllabusLesson]:
+def _syllabus(course: Course, marks: dict[int, ProgressMark] | None = None) -> list[SyllabusLesson]:
     # Works on the prefetched lessons/techniques: no queries per lesson.
+    marks = marks or {}
     return [
         SyllabusLesson(
             lesson=lesson,
             techniques=list(lesson.techniques.all()),
             duration_s=lesson_duration_s(lesson),
+            mark=marks.get(lesson.pk),
         )
         for lesson in course.lessons.all()
     ]
@@ -81,8 +132,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
 def _course_detail_render(
     request: HttpRequest, course: Course, form: EnrollForm | None = None, status: int = 200
 ) -> HttpResponse:
-    syllabus = _syllabus(course)
     is_enrolled = user_is_enrolled(user=request.user, course=course)
+    records = viewer_records_progress(request, course, enrolled=is_enrolled)
+    marks = progress_marks(user=request.user, course=course) if records else None
+    syllabus = _syllabus(course, marks)
     known = [row.duration_s for row in syllabus if row.duration_s is not None]
     context = {
         "course": course,
@@ -95,6 +148,8 @@ def _course_detail_render(
             duration_format(sum(known)) if syllabus and len(known) == len(syllabus) else ""
         ),
         "is_enrolled": is_enrolled,
+        # The inline preview player sends heartbeats only for viewers who have progress.
+        "records_progress": records,
         "form": form or EnrollForm(course=course),
     }
     return render(request, "courses/course_detail.html", context, status=status)
@@ -167,10 +222,15 @@ def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except Lesson.DoesNotExist:
         raise Http404("No such lesson.") from None
     can_watch = user_can_watch_lesson(user=request.user, lesson=lesson)
+    # Watching a paid lesson already took an enrollment (or staff); a preview did not.
+    records = can_watch and viewer_records_progress(
+        request, lesson.course, enrolled=None if lesson.is_preview else True
+    )
     previous_lesson, next_lesson = lesson_neighbours(lesson=lesson)
     duration_s = lesson_duration_s(lesson)
     # Locked lessons never look at the video: nothing about it is shown to them.
     status = lesson_video_status(lesson) if can_watch else None
+    marks = progress_marks(user=request.user, course=lesson.course) if records else {}
     context = {
         "course": lesson.course,
         "lesson": lesson,
@@ -184,6 +244,21 @@ def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "duration": duration_format(duration_s),
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
+        # Only pages that can record get the URLs: the player never even starts tracking
+        # for anonymous or non-enrolled viewers (the API would refuse them anyway).
+        "progress_url": (
+            reverse("api:lesson_progress_beat", kwargs={"lesson_id": lesson.pk})
+            if records and status and status.playable
+            else ""
+        ),
+        "complete_url": (
+            reverse("api:lesson_complete_mark", kwargs={"lesson_id": lesson.pk})
+            if records and lesson.video_id is None
+            else ""
+        ),
+        "mark": marks.get(lesson.pk),
+        "previous_mark": marks.get(previous_lesson.pk) if previous_lesson else None,
+        "next_mark": marks.get(next_lesson.pk) if next_lesson else None,
     }
     # Locked lessons still render a page (what it covers, how to get access) but say 403.
     return render(request, "courses/lesson_detail.html", context, status=200 if can_watch else 403)
@@ -194,6 +269,10 @@ class TechniqueEntry:
     technique: Technique
     url: str  # the lesson page, at the technique's start when it is known
     show_details: bool  # description and cautions only for lessons the viewer may watch
+    # For learners with progress (None otherwise): watched (>= 90 % of its range) and practice.
+    watched: bool | None = None
+    practiced_count: int | None = None
+    practice_url: str = ""
 
 
 def technique_index(request: HttpRequest, slug: str) -> HttpResponse:
@@ -202,9 +281,13 @@ def technique_index(request: HttpRequest, slug: str) -> HttpResponse:
     except Course.DoesNotExist:
         raise Http404("No such course.") from None
     # Same rule as the lesson page, without a query per lesson.
-    open_all = request.user.is_authenticated and (
-        request.user.is_staff or user_is_enrolled(user=request.user, course=course)
-    )
+    open_all = viewer_records_progress(request, course)
+    # The same answer as GET /api/me/courses/<slug>/progress (three queries, any course size),
+    # so the page and the API can never disagree on what counts as watched.
+    progress = {}
+    if open_all:
+        techniques = course_progress_get(user=request.user, course=course)["techniques"]
+        progress = {t["number"]: t for t in techniques}
     groups = []
     for lesson in course.lessons.all():
         base = reverse("courses:lesson_detail", args=[course.slug, lesson.number])
@@ -217,6 +300,13 @@ def technique_index(request: HttpRequest, slug: str) -> HttpResponse:
                     else f"{base}#technique-{t.number}"
                 ),
                 show_details=open_all or lesson.is_preview,
+                watched=progress[t.number]["watched"] if open_all else None,
+                practiced_count=progress[t.number]["practiced_count"] if open_all else None,
+                practice_url=(
+                    reverse("api:technique_practice", kwargs={"technique_id": t.pk})
+                    if open_all
+                    else ""
+                ),
             )
             for t in lesson.techniques.all()
         ]
@@ -228,6 +318,7 @@ def technique_index(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "groups": groups,
             "technique_count": sum(len(entries) for _, entries in groups),
+            "records_progress": open_all,
         },
     )
 

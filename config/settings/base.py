@@ -199,6 +199,17 @@ MEDIA_WORK_DIR = Path(env.str("MEDIA_WORK_DIR", default=str(DATA_DIR / "transcod
 MEDIA_X264_PRESET = env.str("MEDIA_X264_PRESET", default="veryfast")
 MEDIA_SIGNED_URL_TTL_S = env.int("MEDIA_SIGNED_URL_TTL_S", default=4 * 3600)
 
+# --- Learner progress (rules in courses/progress.py) -------------------------
+# Share of a lesson's current duration that must have been played to complete it.
+PROGRESS_COMPLETE_RATIO = env.float("PROGRESS_COMPLETE_RATIO", default=0.9)
+# Fastest speed the player offers; beats may claim at most this x wall time (+ slack).
+PROGRESS_MAX_RATE = env.float("PROGRESS_MAX_RATE", default=2.0)
+PROGRESS_SLACK_S = env.float("PROGRESS_SLACK_S", default=15.0)
+PROGRESS_FIRST_BEAT_MAX_S = env.float("PROGRESS_FIRST_BEAT_MAX_S", default=40.0)
+PROGRESS_MAX_INTERVALS = env.int("PROGRESS_MAX_INTERVALS", default=500)
+# A position this close to the end resumes at 0 (the learner finished).
+PROGRESS_RESUME_TAIL_S = env.float("PROGRESS_RESUME_TAIL_S", default=10.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,6 +4,11 @@
 // The page carries no media URLs: the player asks /api/lessons/<id>/playback for signed ones,
 // and asks again when they expire (a learner may pause for hours with hands on a client).
 // hls.js is loaded before this module as a classic script (window.Hls).
+//
+// Learners with progress (the page says so with data-progress-url) get heartbeats from
+// progress-beacon.js and start where they left off (the playback API's resume_at_s).
+
+import { ProgressBeacon, renderLessonMark } from "./progress-beacon.js";
 
 const FRAME_S = 1 / 30;
 const SKIP_S = 5;
@@ -109,8 +114,9 @@ export class CoursePlayer {
 
   // --- loading --------------------------------------------------------------------------
 
-  async load(playbackUrl, { startAt = null, autoplay = false } = {}) {
+  async load(playbackUrl, { startAt = null, autoplay = false, progressUrl = "" } = {}) {
     this.playbackUrl = playbackUrl;
+    this.trackProgress(""); // a new lesson (the preview dialog): not the old one's beats
     this.state.ready = false;
     this.clearLoop();
     this.showMessage("Loading the video…");
@@ -121,7 +127,10 @@ export class CoursePlayer {
     this.setTracks(grant.captions || []);
     this.loadThumbnails(grant.thumbnails_url);
     if (!this.chapterList) this.loadChapters(grant.chapters_url);
+    // A ?t= / #t= link wins over where the learner left off.
     const start = startAt ?? grant.resume_at_s ?? 0;
+    this.showResumed(startAt == null ? grant.resume_at_s : null);
+    this.trackProgress(progressUrl);
     if (!this.attach(grant.master_url, start)) return;
     this.controls.hidden = false;
     this.hideMessage();
@@ -193,6 +202,37 @@ export class CoursePlayer {
     this.hls.on(Hls.Events.LEVEL_SWITCHED, () => this.updateQualityLabel());
     this.hls.on(Hls.Events.ERROR, (_event, data) => this.onHlsError(data));
     this.hls.attachMedia(this.video);
+  }
+
+  /** Heartbeats to `url` (none without one: anonymous and non-enrolled viewers). */
+  trackProgress(url) {
+    this.progress?.detach();
+    this.progress = null;
+    if (!url) return;
+    this.progress = new ProgressBeacon(this.video, {
+      url,
+      csrfToken: this.root.dataset.csrfToken || "",
+      position: () => this.currentTime(),
+      onAnswer: (detail) => {
+        this.root.dispatchEvent(new CustomEvent("lessonprogress", { bubbles: true, detail }));
+      },
+    });
+  }
+
+  /** "Resumed at 3:12 — start over" when the player picked up where the learner left off. */
+  showResumed(seconds) {
+    const box = this.$("[data-resumed]");
+    if (!box) return;
+    box.hidden = !(seconds > 0);
+    this.$("[data-resumed-at]").textContent = formatTime(seconds);
+  }
+
+  startOver() {
+    this.showResumed(null);
+    this.root.focus(); // the button just went away: keep the keyboard in the player
+    if (this.state.looping) this.clearLoop();
+    this.seek(0);
+    this.play();
   }
 
   grantExpired() {
@@ -743,6 +783,7 @@ export class CoursePlayer {
       "set-b": () => this.setB(),
       "loop-ab": () => this.toggleLoopAB(),
       "loop-clear": () => this.clearLoop(),
+      "start-over": () => this.startOver(),
     };
     this.root.addEventListener("click", (event) => {
       const button = event.target.closest("[data-action]");
@@ -879,6 +920,9 @@ function exposeForTests(player) {
       return player.hls;
     },
     state: player.state,
+    get progress() {
+      return player.progress;
+    },
   };
 }
 
@@ -889,7 +933,14 @@ function initLessonPage() {
     chapterList: document.querySelector("[data-chapter-list]"),
   });
   exposeForTests(player);
-  player.load(root.dataset.playbackUrl, { startAt: startTimeFromLocation() });
+  const mark = document.querySelector("[data-lesson-progress]");
+  if (mark) {
+    root.addEventListener("lessonprogress", (event) => renderLessonMark(mark, event.detail));
+  }
+  player.load(root.dataset.playbackUrl, {
+    startAt: startTimeFromLocation(),
+    progressUrl: root.dataset.progressUrl || "",
+  });
   window.addEventListener("hashchange", () => {
     const t = startTimeFromLocation();
     if (t != null) player.seek(t);
@@ -910,7 +961,11 @@ function initPreviewDialog() {
       lessonLink.href = trigger.href;
       exposeForTests(player);
       dialog.showModal();
-      player.load(trigger.dataset.playbackUrl, { autoplay: true });
+      // data-progress-url only for enrolled learners: anonymous previews send no beats.
+      player.load(trigger.dataset.playbackUrl, {
+        autoplay: true,
+        progressUrl: trigger.dataset.progressUrl || "",
+      });
     });
   }
   dialog.addEventListener("close", () => player.pause());

@@ -185,7 +185,7 @@ def test_preview_lesson_is_public(client, course):
     html = response.content.decode()
     technique = Technique.objects.get(course=course, number=1)
     assert technique.description in html and technique.cautions in html
-    assert "not available yet" in html
+    assert "no video yet" in html
 
 
 def test_locked_lesson_asks_to_enroll(client, user, course):

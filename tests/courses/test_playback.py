@@ -25,6 +25,13 @@ from courses.playback import (
     time_param,
     vtt_timestamp,
 )
+from courses.progress_selectors import lesson_for_progress_get
+from courses.progress_services import (
+    Beat,
+    lesson_mark_complete,
+    progress_beat_record,
+    technique_practice_log,
+)
 from media_pipeline.models import Video, VideoVersion
 from media_pipeline.processing import version_process
 
@@ -324,8 +331,9 @@ def test_lesson_page_has_the_player_and_no_media_urls(
     Technique.objects.filter(pk=first.pk).update(start_s=1, end_s=2.5)
     Enrollment.objects.create(user=user, course=course)
     client.force_login(user)
-    # session, user, lesson (+ video version), techniques, enrollment, neighbours
-    with django_assert_max_num_queries(6):
+    # session, user, lesson (+ video version), techniques, enrollment, neighbours, and the
+    # learner's progress marks (this and the neighbouring lessons', one query)
+    with django_assert_max_num_queries(7):
         response = client.get(page_path(PAID))
     assert response.status_code == 200
     html = response.content.decode()
@@ -359,12 +367,16 @@ def test_page_query_counts_are_constant(
     if logged_in:
         Enrollment.objects.create(user=user, course=course)
         client.force_login(user)
+    # Enrolled learners' pages read their progress: one query more for the lesson marks; the
+    # technique index asks course_progress_get (lessons with progress, techniques, practice
+    # counts: three, the same answer as the progress API); a preview also has to check the
+    # enrollment to know whether the viewer records progress at all (it plays without one).
     budgets = {
-        page_path(PREVIEW): 6,
-        page_path(PAID): 6,
-        page_path(3): 7,  # no video: one more to say why
-        reverse("courses:course_detail", args=[SLUG]): 6,
-        reverse("courses:technique_index", args=[SLUG]): 6,
+        page_path(PREVIEW): 7,
+        page_path(PAID): 7,
+        page_path(3): 8,  # no video: one more to say why
+        reverse("courses:course_detail", args=[SLUG]): 7,
+        reverse("courses:technique_index", args=[SLUG]): 9,
     }
     for path, budget in budgets.items():
         with django_assert_max_num_queries(budget):
@@ -413,3 +425,144 @@ def test_technique_index_lists_the_whole_curriculum(client, db, user):
         timed.cautions
         in client.get(reverse("courses:technique_index", args=[SLUG])).content.decode()
     )
+
+
+# --- progress: resume point and marks ------------------------------------------------
+
+
+def watch(user, lesson: Lesson, start: float, end: float, *, position: float | None = None):
+    """One heartbeat that played [start, end] (at most 40 s: a first beat's limit)."""
+    ranges = ((start, end),) if end > start else ()
+    progress_beat_record(
+        user=user,
+        lesson=lesson_for_progress_get(lesson_id=lesson.pk, user=user),
+        beat=Beat(position_s=end if position is None else position, ranges=ranges),
+    )
+
+
+def test_playback_resumes_at_the_last_position(client, course, user, make_user, ready_video):
+    lesson = lesson_of(PAID)
+    lesson.video = ready_video(600)
+    lesson.save(update_fields=["video"])
+    Enrollment.objects.create(user=user, course=course)
+    client.force_login(user)
+    assert client.get(playback_path(lesson)).json()["resume_at_s"] is None  # never played
+
+    watch(user, lesson, 162.0, 192.5)
+    assert client.get(playback_path(lesson)).json()["resume_at_s"] == 192.5
+    # Within the last PROGRESS_RESUME_TAIL_S (10 s) of the video: they finished, start over.
+    watch(user, lesson, 192.5, 192.5, position=591.0)
+    assert client.get(playback_path(lesson)).json()["resume_at_s"] == 0
+
+    # Someone else's progress is not yours (staff may watch, and have none here).
+    staff = make_user("dave", is_staff=True)
+    assert get_as(client, staff, playback_path(lesson)).json()["resume_at_s"] is None
+    # A preview: the learner resumes, an anonymous viewer starts at the beginning.
+    preview = lesson_of(PREVIEW)
+    preview.video = ready_video(600)
+    preview.save(update_fields=["video"])
+    watch(user, preview, 10, 30)
+    assert get_as(client, None, playback_path(preview)).json()["resume_at_s"] is None
+    assert get_as(client, user, playback_path(preview)).json()["resume_at_s"] == 30
+
+
+@pytest.fixture
+def progress_course(course, user, ready_video):
+    """Lesson 1 (a 20 s video) watched to the end, lesson 2 (100 s) 40 % watched."""
+    for number, duration in ((1, 20), (2, 100), (5, 600)):
+        Lesson.objects.filter(course=course, number=number).update(video=ready_video(duration))
+    Enrollment.objects.create(user=user, course=course)
+    watch(user, lesson_of(1), 0, 20)
+    watch(user, lesson_of(2), 0, 40)
+    return course
+
+
+def syllabus_item(html: str, number: int) -> str:
+    start = html.index(f'id="lesson-{number}"')
+    end = html.find('class="syllabus__lesson"', start)
+    return html[start:end]
+
+
+def test_course_page_shows_an_enrolled_learners_marks(client, progress_course, user, make_user):
+    url = reverse("courses:course_detail", args=[SLUG])
+    client.force_login(user)
+    html = client.get(url).content.decode()
+    assert "✓</span> Completed" in syllabus_item(html, 1)
+    assert 'style="--watched: 40%"' in syllabus_item(html, 2)
+    assert "40 % watched" in syllabus_item(html, 2)
+    assert "progress-mark" not in syllabus_item(html, 3)
+    # Inline previews send heartbeats for this learner (and the player gets a CSRF token).
+    assert f'data-progress-url="/api/lessons/{lesson_of(2).pk}/progress"' in html
+    assert "data-csrf-token=" in html
+
+    for viewer in (None, make_user("visitor")):  # anonymous, and logged in but not enrolled
+        html = get_as(client, viewer, url).content.decode()
+        assert "progress-mark" not in html and "% watched" not in html
+        assert "data-progress-url" not in html and "data-csrf-token" not in html
+
+
+def lesson_header(html: str) -> str:
+    start = html.index("<header>")  # the lesson's (the site header has a class)
+    return html[start : html.index("</header>", start)]
+
+
+def test_lesson_page_shows_marks_and_tracks_only_learners(client, progress_course, user, make_user):
+    client.force_login(user)
+    html = client.get(page_path(2)).content.decode()
+    header = lesson_header(html)
+    assert "data-lesson-progress" in header and "40 % watched" in header
+    nav = html[html.index('class="lesson-nav"') :]
+    assert "✓</span> Completed" in nav[: nav.index('rel="next"')]  # lesson 1, the previous
+    assert f'data-progress-url="/api/lessons/{lesson_of(2).pk}/progress"' in html
+    assert "data-mark-complete" not in html  # it has a video: it completes by watching
+
+    # Anonymous and not-enrolled viewers may play this preview, but nothing is recorded.
+    for viewer in (None, make_user("visitor")):
+        html = get_as(client, viewer, page_path(2)).content.decode()
+        assert "data-playback-url" in html
+        assert "data-progress-url" not in html and "data-lesson-progress" not in html
+        assert "% watched" not in html and "data-csrf-token" not in html
+
+
+def test_a_lesson_without_video_offers_mark_as_complete(client, progress_course, user):
+    lesson = lesson_of(7)  # a theory lesson
+    client.force_login(user)
+    html = client.get(page_path(7)).content.decode()
+    assert f'data-url="/api/lessons/{lesson.pk}/complete"' in html
+    assert 'data-completed="false"' in html and "Mark as complete" in html
+    lesson_mark_complete(user=user, lesson=lesson)
+    html = client.get(page_path(7)).content.decode()
+    assert 'data-completed="true"' in html and "Undo: mark as not complete" in html
+    header = lesson_header(html)
+    assert "Completed" in header
+    client.logout()
+    assert "data-mark-complete" not in client.get(page_path(7)).content.decode()
+
+
+def technique_item(html: str, number: int) -> str:
+    marker = f'<span class="technique-number">Technique {number}</span>'
+    start = html.rindex("<li", 0, html.index(marker))
+    return html[start : html.index("</li>", start)]
+
+
+def test_technique_index_shows_watched_and_practice(client, progress_course, user, make_user):
+    url = reverse("courses:technique_index", args=[SLUG])
+    # Technique 1 (lesson 2) at 5-35 s: inside the 40 s watched. Technique 2 has no times and
+    # its lesson is not complete, so it is not watched.
+    technique = Technique.objects.get(course=progress_course, number=1)
+    Technique.objects.filter(pk=technique.pk).update(start_s=5, end_s=35)
+    for _ in range(2):
+        technique_practice_log(user=user, technique=technique)
+    client.force_login(user)
+    html = client.get(url).content.decode()
+    first, second = technique_item(html, 1), technique_item(html, 2)
+    assert "✓</span> Watched" in first and "Practised 2 times" in first
+    assert "Watched" not in second and "Not practised yet" in second
+    assert f'data-url="/api/techniques/{technique.pk}/practice"' in first
+    assert html.count("data-practice-form") == 22
+    assert "js/progress-beacon.js" in html
+
+    for viewer in (None, make_user("visitor")):
+        html = get_as(client, viewer, url).content.decode()
+        assert "data-practice-form" not in html and "Practised" not in html
+        assert "Watched" not in html and "data-csrf-token" not in html

@@ -3,9 +3,14 @@
 One 16 s clip (640x360, test pattern + tone) goes through the pipeline once per module; each
 test re-inserts the resulting database rows (the stored files stay in SeaweedFS), since the
 transactional test database is emptied after every test.
+
+The last section is learner progress: the heartbeats (static/js/progress-beacon.js) against
+the real progress API, the resume point, and who sends no beats at all.
 """
 
+import re
 import subprocess
+import time
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -15,7 +20,7 @@ from django.core import serializers
 from django.db import connections, transaction
 from django.test import Client
 
-from courses.models import Course, Enrollment, Lesson, Technique
+from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing import version_process
 
@@ -329,4 +334,245 @@ def test_expired_urls_are_renewed_without_interrupting(
     # Once on play (expired), and again when segments answered 403 mid-playback.
     assert state["refreshes"] >= 2, state
     assert state["errors"] == [] and not state["paused"] and state["jumps"] == [], state
+    assert page.errors == []
+
+
+# --- learner progress ----------------------------------------------------------------------
+
+PLAY_BUTTON = '.player__controls [data-action="play"]'
+
+
+def record_beats(page) -> list:
+    """Every heartbeat request the page's context sends (fetch and sendBeacon), in order."""
+    beats = []
+
+    def on_request(request):
+        if request.method == "POST" and request.url.endswith("/progress"):
+            beats.append(request)
+
+    page.context.on("request", on_request)
+    return beats
+
+
+def beat_body(request) -> dict:
+    return request.post_data_json
+
+
+def claimed_s(beats) -> float:
+    return sum(end - start for beat in beats for start, end in beat_body(beat)["ranges"])
+
+
+def my_progress(page, course: Course) -> dict:
+    return page.evaluate(
+        f"() => fetch('/api/me/courses/{course.slug}/progress').then((r) => r.json())"
+    )
+
+
+def lesson_progress(body: dict, lesson: Lesson) -> dict:
+    return next(row for row in body["lessons"] if row["lesson_id"] == lesson.pk)
+
+
+def test_played_ranges_accumulator(browser, live_server):
+    """The pure part of progress-beacon.js: only what was played becomes a range."""
+    page = new_page(browser, live_server)
+    page.goto(live_server.url + "/")
+    result = page.evaluate(
+        """async () => {
+            const { PlayedRanges } = await import('/static/js/progress-beacon.js');
+            const r = new PlayedRanges();
+            const out = {};
+            // Playing at 1x, a sample every 250 ms.
+            [0, 0.25, 0.5, 0.75, 1].forEach((t, i) => r.sample(t, i * 250, 1));
+            // A seek forward 250 ms later is not played time: a new range starts at 10.
+            r.sample(10, 1250, 1);
+            r.sample(10.25, 1500, 1);
+            out.seek = r.take();
+            // take() empties the ranges; measuring goes on from the last sample.
+            r.sample(10.5, 1750, 1);
+            out.afterTake = r.take();
+            // 2x: half a second per 250 ms is playing; 3 s per 250 ms is scrubbing.
+            r.sample(11, 2000, 2);
+            r.sample(14, 2250, 2);
+            r.sample(14.5, 2500, 2);
+            out.fast = r.take();
+            // Paused for a minute: the next sample starts afresh, the gap is not claimed.
+            r.stop();
+            r.sample(14.5, 62500, 1);
+            r.sample(14.75, 62750, 1);
+            // A loop wrap (backwards) starts a new range too.
+            r.sample(4, 63000, 1);
+            r.sample(4.25, 63250, 1);
+            out.pauseAndLoop = r.take();
+            return out;
+        }"""
+    )
+    assert result == {
+        "seek": [[0, 1], [10, 10.25]],
+        "afterTake": [[10.25, 10.5]],
+        "fast": [[10.5, 11], [14, 14.5]],
+        "pauseAndLoop": [[14.5, 14.75], [4, 4.25]],
+    }
+    assert page.errors == []
+
+
+def test_watching_is_recorded_shown_and_resumed(
+    browser, live_server, course, learner, lesson_video, settings
+):
+    # The clip is 16 s: with the default 10 s tail, a position of 8 s would "resume" at 0.
+    settings.PROGRESS_RESUME_TAIL_S = 2
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    beats = record_beats(page)
+    open_lesson(page, live_server, course.paid)
+    assert page.locator("[data-resumed]").is_hidden()  # never watched: starts at 0
+    page.click(PLAY_BUTTON)
+    wait_for_time(page, 8)
+    assert beats == []  # the first timed beat is due after 10 s
+    with page.expect_response(lambda r: r.url.endswith("/progress")) as answer:
+        page.click(PLAY_BUTTON)  # pause: a beat
+    paused_at = player_state(page)["t"]
+    assert answer.value.status == 200
+    body = beat_body(answer.value.request)
+    assert abs(body["position_s"] - paused_at) < 0.3
+    assert 7 <= claimed_s(beats) <= paused_at + 0.3  # what was played, from about 0
+    assert body["playback_rate"] == 1 and re.fullmatch(r"[0-9a-z]+-1", body["beat_id"])
+    # The answer updates the lesson's mark on the page.
+    page.wait_for_function(
+        "() => /% watched/.test(document.querySelector('[data-lesson-progress]').textContent)"
+    )
+
+    page.goto(f"{live_server.url}/dashboard/")
+    continue_box = page.locator(".continue").inner_text()
+    assert "Lesson 2: The still point" in continue_box
+    mark = page.locator('.lesson-mark[href*="/lessons/2/"]').get_attribute("title")
+    watched = int(re.search(r"\((\d+) % watched\)", mark).group(1))
+    assert 40 <= watched <= 60, mark  # ~8 of 16 s
+    progress = lesson_progress(my_progress(page, course), course.paid)
+    assert progress["watched_percent"] > 0 and not progress["completed"]
+    assert abs(progress["position_s"] - paused_at) < 0.3, (progress, paused_at)
+
+    # Back on the lesson page (no ?t=): the player starts where the learner paused.
+    open_lesson(page, live_server, course.paid)
+    page.wait_for_function(
+        "() => window.coursePlayer.video.readyState >= 1"
+        " && window.coursePlayer.video.currentTime > 0",
+        timeout=PLAY_TIMEOUT_MS,
+    )
+    assert abs(player_state(page)["t"] - paused_at) <= 1.5
+    resumed = page.locator("[data-resumed]")
+    assert resumed.is_visible() and f"Resumed at 0:0{int(paused_at)}" in resumed.inner_text()
+    page.click('[data-action="start-over"]')
+    page.wait_for_function(
+        "() => window.coursePlayer.video.currentTime < 2 && !window.coursePlayer.video.paused",
+        timeout=PLAY_TIMEOUT_MS,
+    )
+    assert resumed.is_hidden()
+    # A ?t= link wins over the resume point (and says nothing about resuming).
+    open_lesson(page, live_server, course.paid, "?t=3")
+    page.wait_for_function(
+        "() => window.coursePlayer.video.currentTime >= 3", timeout=PLAY_TIMEOUT_MS
+    )
+    assert player_state(page)["t"] < 4 and page.locator("[data-resumed]").is_hidden()
+    assert all(beat.response().status == 200 for beat in beats)
+    assert player_state(page)["errors"] == [] and page.errors == []
+
+
+def test_scrubbing_to_the_end_does_not_complete(
+    browser, live_server, course, learner, lesson_video
+):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    beats = record_beats(page)
+    open_lesson(page, live_server, course.paid)
+    page.click(PLAY_BUTTON)
+    wait_for_time(page, 2)
+    # Drag the seek bar towards the end, as a learner would, while the video plays.
+    for value in (4, 7, 10, 12, 14):
+        page.evaluate(
+            """(value) => {
+                const bar = document.querySelector('[data-control="seek"]');
+                bar.value = String(value);
+                bar.dispatchEvent(new Event('input', { bubbles: true }));
+            }""",
+            value,
+        )
+        page.wait_for_timeout(120)
+    assert beats == []  # no beats while scrubbing; one once it settles
+    page.evaluate(
+        "() => document.querySelector('[data-control=\"seek\"]')"
+        ".dispatchEvent(new Event('change', { bubbles: true }))"
+    )
+    page.wait_for_function("() => window.coursePlayer.video.ended", timeout=PLAY_TIMEOUT_MS)
+    # The end sends a beat with the position at the end (pause and ended coalesce).
+    deadline = time.monotonic() + 10
+    while not any(beat_body(b)["position_s"] >= 15.5 for b in beats):
+        assert time.monotonic() < deadline, [beat_body(b) for b in beats]
+        page.wait_for_timeout(100)
+    assert all(beat.response().status == 200 for beat in beats), [b.response() for b in beats]
+    # ~2 s from the start and ~2 s at the end were played; the 12 s in between were not.
+    assert claimed_s(beats) < 6, [beat_body(b)["ranges"] for b in beats]
+    progress = lesson_progress(my_progress(page, course), course.paid)
+    assert not progress["completed"] and progress["watched_percent"] < 40, progress
+    assert progress["position_s"] == 0  # at the very end: next time starts over
+    assert page.errors == []
+
+
+def test_timed_beats_and_a_beacon_on_leaving(browser, live_server, course, learner, lesson_video):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    beats = record_beats(page)
+    open_lesson(page, live_server, course.paid)
+    with page.expect_response(lambda r: r.url.endswith("/progress"), timeout=15_000) as answer:
+        page.click(PLAY_BUTTON)  # the first timed beat comes ~10 s into playing
+    assert answer.value.status == 200 and len(beats) == 1
+    timed = beat_body(beats[0])
+    assert 9 <= timed["position_s"] <= 11.5 and 8.5 <= claimed_s(beats) <= timed["position_s"]
+    wait_for_time(page, timed["position_s"] + 1)
+    left_at = player_state(page)["t"]
+    page.goto(f"{live_server.url}/dashboard/")  # no pause: only pagehide/hidden tell us
+    deadline = time.monotonic() + 10
+    while True:
+        row = LessonProgress.objects.filter(user=learner, lesson=course.paid).first()
+        if row.position_s >= left_at - 0.1:
+            break
+        assert time.monotonic() < deadline, "the beacon never arrived"
+        time.sleep(0.2)
+    # The beacon (text/plain, CSRF token in the body) carried the seconds since the timed beat.
+    assert row.watched_s >= left_at - 1, (row.watched_s, left_at)
+    assert page.errors == []
+
+
+def test_anonymous_previews_send_no_beats(
+    browser, live_server, course, learner, lesson_video, django_user_model
+):
+    attach(lesson_video, course.preview)
+    visitor = django_user_model.objects.create_user("visitor", password="x")
+    for viewer in (None, visitor):  # anonymous, and logged in without an enrollment
+        page = new_page(browser, live_server, viewer)
+        beats = record_beats(page)
+        open_lesson(page, live_server, course.preview)
+        assert page.evaluate("() => window.coursePlayer.progress") is None
+        page.click(PLAY_BUTTON)
+        wait_for_time(page, 2)
+        page.click(PLAY_BUTTON)
+        page.goto(f"{live_server.url}/courses/{course.slug}/")  # pagehide on the lesson page
+        page.click("[data-preview-play]")
+        wait_for_time(page, 2)
+        page.click("[data-preview-close]")
+        page.wait_for_timeout(500)
+        page.goto(f"{live_server.url}/")
+        assert beats == [], [b.url for b in beats]
+        assert page.errors == []
+        page.context.close()
+
+    # An enrolled learner's inline preview does count (and proves the counting above works).
+    page = new_page(browser, live_server, learner)
+    beats = record_beats(page)
+    page.goto(f"{live_server.url}/courses/{course.slug}/")
+    page.click("[data-preview-play]")
+    wait_for_time(page, 2)
+    with page.expect_response(lambda r: r.url.endswith("/progress")) as answer:
+        page.click("[data-preview-close]")  # closing pauses: a beat
+    assert answer.value.status == 200
+    assert answer.value.url.endswith(f"/api/lessons/{course.preview.pk}/progress")
     assert page.errors == []
