@@ -122,7 +122,11 @@ def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, cap
         tmp_path / (f"{clip}.mp4" if clip.startswith("1080") else f"{clip}.vob")
     )
     worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET)
-    time.sleep(3)  # let the worker finish booting before the clock starts
+    # Start the clock only once the worker consumes: its boot is not pipeline time.
+    deadline = time.monotonic() + 60
+    while " ready." not in worker.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # the start-up sweep it queues for itself
     version = _upload(source)
     sampler = _MemorySampler(worker.proc.pid)
     sampler.start()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from courses import intervals as iv
 from courses import progress as rules
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
+from courses.progress_selectors import lessons_with_durations
 from courses.selectors import lesson_duration_s
 
 BUCKETS = 20  # 5 % each
@@ -145,20 +146,7 @@ def _lesson_stats(
 def course_stats(*, course: Course) -> CourseStats:
     """Analytics for one course (published or not), in four queries."""
     enrolled = Enrollment.objects.filter(course=course).count()
-    lessons = list(
-        Lesson.objects.filter(course=course)
-        .select_related("video__current_version")
-        .only(
-            "id",
-            "course_id",
-            "number",
-            "title",
-            "video__id",
-            "video__current_version__id",
-            "video__current_version__duration_s",
-        )
-        .order_by("number")
-    )
+    lessons = list(lessons_with_durations([course.pk]))
     techniques: dict[int, list[Technique]] = {}
     for t in Technique.objects.filter(course=course).order_by("number"):
         techniques.setdefault(t.lesson_id, []).append(t)

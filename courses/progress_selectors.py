@@ -171,7 +171,8 @@ def lesson_state(lesson: Lesson, row: LessonProgress | None) -> LessonState:
     )
 
 
-def _lessons(course_ids: Iterable[int]) -> QuerySet[Lesson]:
+def lessons_with_durations(course_ids: Iterable[int]) -> QuerySet[Lesson]:
+    """The courses' lessons with just what progress needs: ids and video durations."""
     return (
         Lesson.objects.filter(course_id__in=list(course_ids))
         .select_related("video__current_version")
@@ -194,7 +195,7 @@ def _states(*, user, course_ids: Iterable[int]) -> list[LessonState]:
     The learner's row is LEFT JOINed onto each lesson (FilteredRelation), so pages
     that show progress cost one query more than pages that do not.
     """
-    lessons = _lessons(course_ids)
+    lessons = lessons_with_durations(course_ids)
     if not user.is_authenticated:
         return [lesson_state(lesson, None) for lesson in lessons]
     mine = FilteredRelation("progress", condition=Q(progress__user_id=user.pk))

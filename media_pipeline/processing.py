@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import shutil
 import threading
+import time
 import uuid
 from fractions import Fraction
 from pathlib import Path
@@ -116,6 +117,22 @@ def _probe_json(probe: ProbeResult) -> dict:
     return {k: (str(v) if isinstance(v, Fraction) else v) for k, v in data.items()}
 
 
+class _PhaseClock:
+    """Wall time per processing phase, for the log: where a slow job spent its time."""
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps.append((name, now - self._last))
+        self._last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps)
+
+
 def version_process(*, version_id: uuid.UUID) -> str | None:
     """Run processing once; returns the final state, or None when it did not run."""
     claim = lease_acquire(version_id=version_id)
@@ -153,13 +170,16 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
         version.processing_started_at = timezone.now()
     version_state_set(version, State.PROBING, fields=("processing_started_at",))
     source = work_dir / "original"
+    clock = _PhaseClock()
     object_get_to_file(version.original_key, source)
+    clock.lap("download")
 
     try:
         probe = probe_media(str(source), probe_limits())
     except ProbeRejected as exc:
         return _finish(version, token, State.REJECTED, str(exc))
 
+    clock.lap("probe")
     rungs = ladder_for(probe)
     version.probe = _probe_json(probe)
     version.duration_s = probe.duration_s
@@ -220,7 +240,9 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
     except BaseException:
         publisher.stop()
         raise
+    clock.lap("transcode")
     publisher.finish()
+    clock.lap("publish rest")
     if keeper.lost.is_set():
         raise LeaseLost
 
@@ -245,7 +267,9 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
             ),
         )  # fmt: skip
         video_switch_to(version=version)
-    logger.info("version %s ready: %d renditions", version.pk, len(renditions))
+    clock.lap("poster and sprite")
+    rungs_done = sum(1 for r in renditions if r.kind == Rendition.Kind.VIDEO)
+    logger.info("version %s ready: %d renditions (%s)", version.pk, rungs_done, clock)
     return State.READY
 
 

@@ -49,7 +49,7 @@ class HlsPublisher:
         rungs: list[Rung],
         has_audio: bool,
         on_playable: Callable[[], None],
-        poll_interval_s: float = 0.5,
+        poll_interval_s: float = 0.25,
     ) -> None:
         self.out_dir = out_dir
         self.prefix = prefix.rstrip("/") + "/"

@@ -5,10 +5,8 @@ pipeline's ffmpeg, so the grants and presigned URLs are the ones learners get.
 """
 
 import re
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +32,7 @@ from courses.progress_services import (
 )
 from media_pipeline.models import Video, VideoVersion
 from media_pipeline.processing import version_process
+from tests.media_pipeline.conftest import make_clip
 
 SLUG = "craniosacral-therapy"
 PREVIEW, PAID = 2, 5  # lesson numbers in the real curriculum (2 is a free preview)
@@ -42,38 +41,12 @@ CAPTIONS = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nPlace your hands lightly.\n
 
 @pytest.fixture(scope="session")
 def short_clip(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("playback-clips") / "lesson.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=30:duration=3",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-g",
-            "30",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(path),
-        ],  # fmt: skip
-        check=True,
-        timeout=120,
+    return make_clip(
+        tmp_path_factory.mktemp("playback-clips") / "lesson.mp4",
+        size="320x240",
+        rate="30",
+        duration=3,
     )
-    return path
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ the real progress API, the resume point, and who sends no beats at all.
 """
 
 import re
-import subprocess
 import time
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 from django.conf import settings as django_settings
 from django.core import serializers
@@ -23,6 +21,7 @@ from django.test import Client
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing import version_process
+from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
 
@@ -37,38 +36,12 @@ PLAY_TIMEOUT_MS = 30_000
 
 @pytest.fixture(scope="session")
 def lesson_clip(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("player-clips") / "lesson.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=30:duration=16",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:duration=16",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-g",
-            "30",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(path),
-        ],  # fmt: skip
-        check=True,
-        timeout=120,
+    return make_clip(
+        tmp_path_factory.mktemp("player-clips") / "lesson.mp4",
+        size="640x360",
+        rate="30",
+        duration=16,
     )
-    return path
 
 
 @pytest.fixture(scope="module")
