@@ -48,31 +48,34 @@ def _dvd_clip(path: Path) -> Path:
     return make_dvd(path, duration=60)
 
 
-def _process_tree_rss_kib(root_pid: int) -> dict[str, int]:
-    """RSS of the worker's processes (Python) and of its ffmpeg children."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            pid = int(stat.parent.name)
-            children.setdefault(int(fields[1]), []).append(pid)
-            names[pid] = (stat.parent / "comm").read_text().strip()
-        except (OSError, ValueError, IndexError):
+            kids.extend(int(k) for k in children.read_text().split())
+        except OSError:
             continue
+    return kids
+
+
+def _process_tree_rss_kib(root_pid: int) -> dict[str, int]:
+    """RSS of the worker's processes (Python) and of its ffmpeg children.
+
+    Walks only the worker's own tree (not all of /proc), so that sampling costs
+    next to nothing beside the encoders it measures.
+    """
     totals = {"python": 0, "ffmpeg": 0}
     stack = [root_pid]
     while stack:
         pid = stack.pop()
-        stack.extend(children.get(pid, []))
+        stack.extend(_children(pid))
         try:
-            status = (Path("/proc") / str(pid) / "status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
-        rss = next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0
-        )
-        totals["ffmpeg" if "ffmpeg" in names.get(pid, "") else "python"] += rss
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        rss = int(fields.get("VmRSS", "0 kB").split()[0])
+        totals["ffmpeg" if "ffmpeg" in fields.get("Name", "") else "python"] += rss
     return totals
 
 
@@ -83,7 +86,7 @@ class _MemorySampler(threading.Thread):
         self.halt = threading.Event()
 
     def run(self) -> None:
-        while not self.halt.wait(0.2):
+        while not self.halt.wait(0.5):
             rss = _process_tree_rss_kib(self.pid)
             for key in ("python", "ffmpeg"):
                 self.peak[key] = max(self.peak[key], rss[key])

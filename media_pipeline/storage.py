@@ -118,10 +118,19 @@ def bucket_ensure(*, cors_origins: Iterable[str] = ()) -> bool:
     return created
 
 
+SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024
+
+
 def object_put_file(path: Path, key: str) -> None:
-    s3_client().upload_file(
-        str(path), bucket(), key, ExtraArgs={"ContentType": content_type_for(path.name)}
-    )
+    content_type = content_type_for(path.name)
+    if path.stat().st_size <= SINGLE_PUT_MAX_BYTES:
+        # Segments are small: one PUT, without the transfer manager (and its
+        # thread pool) that upload_file sets up per call, which costs CPU the
+        # encoders running beside it need.
+        with open(path, "rb") as body:
+            s3_client().put_object(Bucket=bucket(), Key=key, Body=body, ContentType=content_type)
+        return
+    s3_client().upload_file(str(path), bucket(), key, ExtraArgs={"ContentType": content_type})
 
 
 def object_put_bytes(data: bytes, key: str, *, content_type: str | None = None) -> None:
