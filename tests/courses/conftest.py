@@ -8,6 +8,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connections
 
 from courses.models import Course
 from courses.services import curriculum_load
@@ -111,3 +112,29 @@ def _small_curriculum(slug: str, lessons: int, techniques_per_lesson: int = 2) -
             {"number": n, "title": f"Lesson {n}", "is_preview": n == 1, "techniques": techniques}
         )
     return {"course": {"slug": slug, "title": f"Course {slug}", "lessons": lesson_list}}
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless Debian Chromium driven by Playwright, for the browser tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between page actions are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # asgiref gave the ORM calls their own connection; close it or the database stays.
+        connections.close_all()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core import serializers
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import Client
 
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
@@ -25,12 +25,6 @@ from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
 PLAY_TIMEOUT_MS = 30_000
 
 
@@ -84,23 +78,6 @@ def course(transactional_db) -> Course:
     )
     course.preview, course.paid = preview, paid
     return course
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes between page actions are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # asgiref gave the ORM calls their own connection; close it or the database stays.
-        connections.close_all()
 
 
 def new_page(browser, live_server, user=None, **context_options):

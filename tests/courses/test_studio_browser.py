@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
 from django.test import Client
 
 from courses.models import Course, Lesson
@@ -16,11 +15,6 @@ from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 MIB = 1024 * 1024
 
 
@@ -31,24 +25,6 @@ def lessons(transactional_db) -> list[Lesson]:
         Lesson.objects.create(course=course, number=1, title="Listening hands"),
         Lesson.objects.create(course=course, number=2, title="The still point"),
     ]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # the test makes between page actions are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # While Playwright's loop runs, asgiref gives ORM calls their own
-        # connection; close it here, or the test database cannot be dropped.
-        connections.close_all()
 
 
 def logged_in_page(browser, live_server, user):
