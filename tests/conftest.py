@@ -261,3 +261,25 @@ def upload_through_multipart(path: Path, *, video=None, part_size: int | None = 
 @pytest.fixture
 def upload_file(seaweedfs):
     return upload_through_multipart
+
+
+def http_status(url: str) -> int:
+    """The status of a plain GET (no cookies, no auth): what a stranger's fetch gets."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def http_body(url: str) -> bytes:
+    """The body of a plain GET that must succeed."""
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200, url
+        return response.read()

@@ -9,8 +9,6 @@ import dataclasses
 import json
 import re
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -33,6 +31,7 @@ from media_pipeline.delivery import (
 )
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing import version_process
+from tests.conftest import http_body, http_status
 
 State = VideoVersion.State
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
@@ -40,21 +39,6 @@ S3_URL = re.compile(r"https?://[^\s\"']+")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def _fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        assert response.status == 200, url
-        return response.read()
 
 
 def _assert_signed(url: str) -> None:
@@ -223,7 +207,7 @@ def test_crawl_of_a_real_version_is_bound_to_the_viewer_and_the_expiry(
     # Short grant first, so its crawl fits well inside its 2 s.
     short = playback_grant(version=version, viewer=viewer, ttl_s=2)
     short_crawl = crawl(alice_client, short)
-    assert _status(short_crawl.s3_urls[0]) == 200
+    assert http_status(short_crawl.s3_urls[0]) == 200
 
     grant = playback_grant(version=version, viewer=viewer)
     found = crawl(alice_client, grant)
@@ -247,7 +231,7 @@ def test_crawl_of_a_real_version_is_bound_to_the_viewer_and_the_expiry(
     assert len(found.s3_urls) == segments + rendition_count + 2  # + inits, sprite, poster
     for url in found.s3_urls:
         assert url.startswith(seaweedfs["endpoint"] + "/"), url
-        body = _fetch(url)
+        body = http_body(url)
         path = urlsplit(url).path
         if "/init_" in path or path.endswith(".m4s"):
             assert body[4:8] in (b"ftyp", b"styp", b"moof"), path
@@ -271,9 +255,9 @@ def test_crawl_of_a_real_version_is_bound_to_the_viewer_and_the_expiry(
     keys = [version.master_playlist_key, version.original_key, version.thumbnails_vtt_key]
     keys += [r.playlist_key for r in version.renditions.all()]
     for url in found.s3_urls:
-        assert _status(url.split("?", 1)[0]) == 403, url
+        assert http_status(url.split("?", 1)[0]) == 403, url
     for key in keys:
-        assert _status(base + key) == 403, key
+        assert http_status(base + key) == 403, key
 
     # After the short grant's expiry: its Django URLs and its S3 URLs are all dead.
     time.sleep(max(0.0, short.expires_at.timestamp() - time.time()) + 1.5)
@@ -282,7 +266,7 @@ def test_crawl_of_a_real_version_is_bound_to_the_viewer_and_the_expiry(
         assert response.status_code == 403, url
         _assert_private(response)
     for url in short_crawl.s3_urls:
-        assert _status(url) == 403, url
+        assert http_status(url) == 403, url
     # The long grant still works for its viewer.
     assert alice_client.get(grant.master_url).status_code == 200
 

@@ -3,8 +3,6 @@
 import contextlib
 import datetime as dt
 import time
-import urllib.error
-import urllib.request
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +14,7 @@ from botocore.config import Config
 from media_pipeline import signing
 from media_pipeline.signing import MAX_EXPIRES_S, S3UrlSigner
 from media_pipeline.storage import s3_public_client
+from tests.conftest import http_body, http_status
 
 FROZEN = dt.datetime(2026, 3, 14, 15, 9, 26)  # naive UTC, as botocore's clock returns it
 KEYS = [
@@ -55,21 +54,6 @@ def _boto3_client(endpoint_url, region, style):
         region_name=region,
         config=Config(signature_version="s3v4", s3={"addressing_style": style}),
     )
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def _body(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        assert response.status == 200
-        return response.read()
 
 
 # --------------------------------------------------------------------------- byte-identical
@@ -170,32 +154,32 @@ def test_presigned_urls_work_against_seaweedfs_and_fail_when_altered(s3, seaweed
 
     for key, body in bodies.items():
         url = signer.presign_get(f"signing-test/{key}", expires_s=300)
-        assert _body(url) == body, key
+        assert http_body(url) == body, key
         query = parse_qs(urlsplit(url).query)
         assert query["X-Amz-SignedHeaders"] == ["host"] and query["X-Amz-Expires"] == ["300"]
 
         # Unsigned: the bucket is private.
-        assert _status(url.split("?", 1)[0]) == 403, key
+        assert http_status(url.split("?", 1)[0]) == 403, key
         # One hex digit of the signature changed.
         signature = query["X-Amz-Signature"][0]
         flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
-        assert _status(url.replace(signature, flipped)) == 403, key
+        assert http_status(url.replace(signature, flipped)) == 403, key
         # The expiry stretched under the same signature.
-        assert _status(url.replace("X-Amz-Expires=300", "X-Amz-Expires=3000")) == 403, key
+        assert http_status(url.replace("X-Amz-Expires=300", "X-Amz-Expires=3000")) == 403, key
 
     # A valid signature moved to another (existing) object.
     first, second = (signer.presign_get(f"signing-test/{k}", expires_s=300) for k in KEYS[:2])
     moved = second.split("?", 1)[0] + "?" + first.split("?", 1)[1]
-    assert _status(moved) == 403
+    assert http_status(moved) == 403
     # Listing the bucket anonymously.
-    assert _status(f"{seaweedfs['endpoint']}/{bucket}/") == 403
-    assert _status(f"{seaweedfs['endpoint']}/{bucket}?list-type=2") == 403
+    assert http_status(f"{seaweedfs['endpoint']}/{bucket}/") == 403
+    assert http_status(f"{seaweedfs['endpoint']}/{bucket}?list-type=2") == 403
 
 
 def test_presigned_urls_expire(s3, seaweedfs):
     key = "signing-test/expiring.txt"
     s3.put_object(Bucket=seaweedfs["bucket"], Key=key, Body=b"soon gone")
     url = S3UrlSigner.from_settings().presign_get(key, expires_s=1)
-    assert _body(url) == b"soon gone"
+    assert http_body(url) == b"soon gone"
     time.sleep(2.2)
-    assert _status(url) == 403
+    assert http_status(url) == 403
