@@ -81,11 +81,14 @@ def bucket_midpoints(duration_s: float) -> list[float]:
     return [(k + 0.5) * duration_s / BUCKETS for k in range(BUCKETS)]
 
 
-def _mean_plays(heat: list[int], start_s: float, end_s: float) -> float:
+def _mean_plays(heat: iv.HeatRuns, start_s: float, end_s: float) -> float:
     bins = iv.bin_range(start_s, end_s, rules.HEAT_BIN_S)
     if not bins:
         return 0.0
-    return sum(heat[i] for i in bins if i < len(heat)) / len(bins)
+    plays = sum(
+        count * max(0, min(stop, bins.stop) - max(first, bins.start)) for first, stop, count in heat
+    )
+    return plays / len(bins)
 
 
 def _lesson_stats(
@@ -121,11 +124,7 @@ def _lesson_stats(
     else:
         stats.dropoff = [0.0] * BUCKETS
     bins = len(iv.bin_range(0, duration, rules.HEAT_BIN_S))
-    heat = [0] * bins
-    for row, _ in unions:
-        for i, count in enumerate(row.heat[:bins]):
-            heat[i] += count
-    stats.heat = heat
+    stats.heat = iv.heat_dense([run for row, _ in unions for run in row.heat], bins)
 
     for t_stats in stats.techniques:
         t = t_stats.technique

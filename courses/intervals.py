@@ -85,21 +85,45 @@ def covers_point(intervals: Sequence[Interval], point: float) -> bool:
     return False
 
 
-def heat_add(heat: list[int], ranges: Iterable[Interval], bin_s: float = 1.0) -> list[int]:
-    """Add one play to every bin whose centre lies inside a range; grows `heat` as needed.
+HeatRuns = list[list[int]]  # [first_bin, stop_bin, plays]: sorted, disjoint, plays > 0
+
+
+def heat_add(runs: HeatRuns, ranges: Iterable[Interval], bin_s: float = 1.0) -> HeatRuns:
+    """Add one play to every bin whose centre lies inside a range.
 
     Takes the ranges of one beat, not the union, so a second played five times
-    counts five: that is what makes loops and rewatches visible.
+    counts five: that is what makes loops and rewatches visible. Runs of equal
+    counts are stored as one [first_bin, stop_bin, plays] triple: a lesson
+    watched straight through is one run, not one number per second, which keeps
+    the row (read and rewritten on every heartbeat) small.
     """
+    steps: dict[int, int] = {}
+    for first, stop, plays in runs:
+        steps[first] = steps.get(first, 0) + plays
+        steps[stop] = steps.get(stop, 0) - plays
     for s, e in ranges:
         bins = bin_range(s, e, bin_s)
-        if not bins:
+        if bins:
+            steps[bins.start] = steps.get(bins.start, 0) + 1
+            steps[bins.stop] = steps.get(bins.stop, 0) - 1
+    result: HeatRuns = []
+    level, since = 0, 0
+    for point in sorted(steps):
+        if not steps[point]:
             continue
-        if len(heat) < bins.stop:
-            heat.extend([0] * (bins.stop - len(heat)))
-        for i in bins:
-            heat[i] += 1
-    return heat
+        if level:
+            result.append([since, point, level])
+        level, since = level + steps[point], point
+    return result
+
+
+def heat_dense(runs: HeatRuns, length: int) -> list[int]:
+    """Plays per bin for bins 0..length-1."""
+    dense = [0] * length
+    for first, stop, plays in runs:
+        for i in range(first, min(stop, length)):
+            dense[i] += plays
+    return dense
 
 
 def bin_range(start: float, end: float, bin_s: float = 1.0) -> range:

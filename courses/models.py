@@ -172,6 +172,7 @@ class LessonProgress(models.Model):
     intervals = models.JSONField(default=list)
     watched_s = models.FloatField(default=0, help_text="Sum of the watched union, in seconds.")
     # Plays per 1-second bin, from each beat's own ranges (not the union): rewatches count.
+    # Run-length: [[first_bin, stop_bin, plays], ...] (courses.intervals.heat_add).
     heat = models.JSONField(default=list)
     position_s = models.FloatField(default=0)
     # Which beat set position_s (client_ts in ms, else server time): the latest wins.
@@ -183,6 +184,9 @@ class LessonProgress(models.Model):
     last_beat_at = models.DateTimeField(null=True, blank=True)
     allowance_s = models.FloatField(default=0)
     recent_beat_ids = models.JSONField(default=list)
+    # Bumped by every accepted beat: a beat is written only if the row is still at the
+    # revision it read (compare-and-swap), so racing beats retry instead of losing data.
+    revision = models.PositiveIntegerField(default=0)
     # Set by hand, and only counted, for lessons that have no video (theory lessons).
     marked_complete_at = models.DateTimeField(null=True, blank=True)
 

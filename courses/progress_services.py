@@ -1,23 +1,31 @@
 """Write side of learner progress: heartbeats, hand-marked theory lessons, practice log.
 
-A heartbeat is applied under a row lock (SELECT ... FOR UPDATE) so that two tabs or
-a retry racing the original never lose each other's ranges. Everything a beat
-changes is commutative (the union, the heat bins) or ordered by the beat's own
-timestamp (the position), so arrival order does not matter.
+A heartbeat is written by compare-and-swap: the row is read (by the API, in the same
+query as the login and the lesson), the beat folded in, and the UPDATE applies only if
+the row's revision is still the one read; otherwise it is read again and the beat
+re-applied (after a few lost races, under a row lock). Two tabs or a retry racing the
+original never lose each other's ranges, and a beat costs one read and one write with
+no transaction around them. Everything a beat changes is commutative (the union, the
+heat runs) or ordered by the beat's own timestamp (the position), so arrival order
+does not matter.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from config.db import prepared_rowcount
 from courses import intervals as iv
 from courses import progress as rules
 from courses.models import Lesson, LessonProgress, Technique, TechniquePractice
+from courses.progress_selectors import BEAT_FIELDS, BeatRow
 from courses.selectors import lesson_duration_s
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "beat_parse",
     "lesson_mark_complete",
     "progress_beat_record",
+    "progress_beat_write",
     "technique_practice_log",
 ]
 
@@ -120,7 +129,7 @@ def _locked_progress(*, user, lesson: Lesson) -> LessonProgress:
     return row
 
 
-def _result(progress: LessonProgress, duration_s: float, *, duplicate: bool = False):
+def _result(progress: BeatRow, duration_s: float, *, duplicate: bool = False):
     union = rules.as_union(progress.intervals)
     return BeatResult(
         watched_s=round(rules.watched_s(union, duration_s), 3),
@@ -133,6 +142,89 @@ def _result(progress: LessonProgress, duration_s: float, *, duplicate: bool = Fa
     )
 
 
+def _progress_read(*, user_id: int, lesson_id: int, lock: bool = False) -> BeatRow | None:
+    rows = LessonProgress.objects.filter(user_id=user_id, lesson_id=lesson_id)
+    if lock:
+        rows = rows.select_for_update()
+    found = rows.values_list("id", "revision", *BEAT_FIELDS).first()
+    return None if found is None else BeatRow(*found)
+
+
+@cache
+def _store_sql() -> tuple[str, str]:
+    """(INSERT of a new row unless one exists, compare-and-swap UPDATE of an existing one)."""
+    q, meta = connection.ops.quote_name, LessonProgress._meta
+    columns = [q(meta.get_field(name).column) for name in BEAT_FIELDS]
+    insert = (
+        f"INSERT INTO {q(meta.db_table)} ({q('user_id')}, {q('lesson_id')}, {q('revision')}, "
+        f"{', '.join(columns)}) VALUES (%s, %s, 1, {', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({q('user_id')}, {q('lesson_id')}) DO NOTHING"
+    )
+    update = (
+        f"UPDATE {q(meta.db_table)} SET {q('revision')} = {q('revision')} + 1, "
+        f"{', '.join(f'{c} = %s' for c in columns)} "
+        f"WHERE {q('id')} = %s AND {q('revision')} = %s"
+    )
+    return insert, update
+
+
+@cache
+def _beat_fields():
+    return tuple(LessonProgress._meta.get_field(name) for name in BEAT_FIELDS)
+
+
+def _progress_store(progress: BeatRow, *, user_id: int, lesson_id: int) -> bool:
+    """Write a beat's result unless the row changed since it was read; True if written.
+
+    One statement, so no transaction: the INSERT loses to a concurrent first beat,
+    the UPDATE to any beat that was written after this one's read.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    values = [f.get_db_prep_save(getattr(progress, f.attname), db) for f in _beat_fields()]
+    insert, update = _store_sql()
+    if progress.id is None:
+        return prepared_rowcount(insert, [user_id, lesson_id, *values]) == 1
+    return prepared_rowcount(update, [*values, progress.id, progress.revision]) == 1
+
+
+def _beat_apply(
+    progress: BeatRow, *, beat: Beat, ranges, claimed: float, duration: float, now
+) -> None:
+    """Fold a beat into the row (in memory); ProgressError if it is implausible."""
+    elapsed = (now - progress.last_beat_at).total_seconds() if progress.last_beat_at else None
+    allowance = rules.Allowance.for_beat(
+        previous_s=progress.allowance_s if progress.last_beat_at else None, elapsed_s=elapsed
+    )
+    if claimed > allowance.available_s + 1e-6:
+        raise ProgressError(
+            f"This beat claims {claimed:.1f} s of watching, more than could have been "
+            f"played since the last one ({max(allowance.available_s, 0):.1f} s)."
+        )
+    union = iv.cap(iv.union([*rules.as_union(progress.intervals), *ranges]), rules.max_intervals())
+    progress.intervals = [[s, e] for s, e in union]
+    progress.watched_s = iv.total(iv.clip(union, 0.0, duration))
+    if ranges:
+        progress.heat = iv.heat_add(progress.heat, ranges, rules.HEAT_BIN_S)
+    order = beat.client_ts if beat.client_ts is not None else int(now.timestamp() * 1000)
+    # Latest beat wins; on a tie the further position, so any arrival order agrees.
+    if (order, beat.position_s) >= (progress.position_ts, progress.position_s):
+        progress.position_ts, progress.position_s = order, beat.position_s
+    progress.first_watched_at = progress.first_watched_at or now
+    progress.last_watched_at = max(progress.last_watched_at or now, now)
+    progress.last_beat_at = now
+    progress.allowance_s = allowance.after(claimed)
+    if beat.beat_id is not None:
+        progress.recent_beat_ids = [*progress.recent_beat_ids, beat.beat_id][
+            -rules.RECENT_BEAT_IDS :
+        ]
+
+
+UNREAD = object()
+# Compare-and-swap attempts before a beat waits for a row lock instead: a retry only
+# happens when another beat for the same learner and lesson won the race.
+_OPTIMISTIC_ATTEMPTS = 3
+
+
 def progress_beat_record(
     *, user, lesson: Lesson, beat: Beat, now: datetime | None = None
 ) -> BeatResult:
@@ -141,7 +233,30 @@ def progress_beat_record(
     `lesson` needs its video's current version loaded (for the duration). The
     caller has checked that the user may record progress on it.
     """
-    duration = lesson_duration_s(lesson)
+    return progress_beat_write(
+        user_id=user.pk,
+        lesson_id=lesson.pk,
+        duration_s=lesson_duration_s(lesson),
+        beat=beat,
+        now=now,
+    )
+
+
+def progress_beat_write(
+    *,
+    user_id: int,
+    lesson_id: int,
+    duration_s: float | None,
+    beat: Beat,
+    now: datetime | None = None,
+    current: BeatRow | None | object = UNREAD,
+) -> BeatResult:
+    """progress_beat_record() from ids and the duration; `current` saves reading the row.
+
+    `current` is the row as the caller already read it (None: none yet). It is only
+    a first guess: the beat is written back only if nothing changed the row since.
+    """
+    duration = duration_s
     if not duration:
         raise ProgressError("This lesson has no playable video to track.")
     limit = duration + 1.0  # container durations are rounded; players overshoot a little
@@ -154,56 +269,26 @@ def progress_beat_record(
     claimed = iv.total(beat.ranges)  # raw, not merged: looping a second twice took two seconds
     ranges = iv.clip(beat.ranges, 0.0, duration)
 
-    with transaction.atomic():
-        progress = _locked_progress(user=user, lesson=lesson)
-        if beat.beat_id is not None and beat.beat_id in progress.recent_beat_ids:
-            # A retry of a beat already applied: the union would absorb it, the heat would not.
-            return _result(progress, duration, duplicate=True)
-
-        elapsed = (now - progress.last_beat_at).total_seconds() if progress.last_beat_at else None
-        allowance = rules.Allowance.for_beat(
-            previous_s=progress.allowance_s if progress.last_beat_at else None, elapsed_s=elapsed
-        )
-        if claimed > allowance.available_s + 1e-6:
-            raise ProgressError(
-                f"This beat claims {claimed:.1f} s of watching, more than could have been "
-                f"played since the last one ({max(allowance.available_s, 0):.1f} s)."
+    progress = current
+    for attempt in range(_OPTIMISTIC_ATTEMPTS + 1):
+        locked = attempt == _OPTIMISTIC_ATTEMPTS
+        with transaction.atomic() if locked else nullcontext():
+            if locked or progress is UNREAD:
+                progress = _progress_read(user_id=user_id, lesson_id=lesson_id, lock=locked)
+            if progress is None:
+                progress = BeatRow()
+            if beat.beat_id is not None and beat.beat_id in progress.recent_beat_ids:
+                # A retry of a beat already applied: the union would absorb it, the heat not.
+                return _result(progress, duration, duplicate=True)
+            _beat_apply(
+                progress, beat=beat, ranges=ranges, claimed=claimed, duration=duration, now=now
             )
-
-        union = iv.cap(
-            iv.union([*rules.as_union(progress.intervals), *ranges]), rules.max_intervals()
-        )
-        progress.intervals = [[s, e] for s, e in union]
-        progress.watched_s = iv.total(iv.clip(union, 0.0, duration))
-        if ranges:
-            progress.heat = iv.heat_add(list(progress.heat), ranges, rules.HEAT_BIN_S)
-        order = beat.client_ts if beat.client_ts is not None else int(now.timestamp() * 1000)
-        # Latest beat wins; on a tie the further position, so any arrival order agrees.
-        if (order, beat.position_s) >= (progress.position_ts, progress.position_s):
-            progress.position_ts, progress.position_s = order, beat.position_s
-        progress.first_watched_at = progress.first_watched_at or now
-        progress.last_watched_at = max(progress.last_watched_at or now, now)
-        progress.last_beat_at = now
-        progress.allowance_s = allowance.after(claimed)
-        if beat.beat_id is not None:
-            progress.recent_beat_ids = [*progress.recent_beat_ids, beat.beat_id][
-                -rules.RECENT_BEAT_IDS :
-            ]
-        progress.save(
-            update_fields=[
-                "intervals",
-                "watched_s",
-                "heat",
-                "position_s",
-                "position_ts",
-                "first_watched_at",
-                "last_watched_at",
-                "last_beat_at",
-                "allowance_s",
-                "recent_beat_ids",
-            ]
-        )
-    return _result(progress, duration)
+            if _progress_store(progress, user_id=user_id, lesson_id=lesson_id):
+                return _result(progress, duration)
+            progress = UNREAD  # another beat came first: read its result and go again
+    # The locked attempt cannot lose: a new row is inserted there only if none exists, and
+    # the lock holds the existing one at the revision just read.
+    raise AssertionError("unreachable: the locked write failed")
 
 
 def lesson_mark_complete(

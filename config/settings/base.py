@@ -79,6 +79,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The ORM's cursors bind client-side and never prepare; config.db.prepared_cursor()
+    # (the player's heartbeat) lets PostgreSQL plan its statements once per connection
+    # after this many runs. Set it empty behind a transaction-mode PgBouncer, which
+    # cannot keep prepared statements.
+    _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip()
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(_prepare_threshold) if _prepare_threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -186,6 +195,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("MEDIA_SWEEP_INTERVAL_S", default=300),
     },
 }
+
+# --- Cache and sessions -------------------------------------------------------
+# Every request that reads the session would otherwise cost a database query.
+# With Redis, the cache every web process shares, sessions are read from it and
+# written to the database too (cached_db: a flushed cache logs nobody out). A
+# per-process cache would keep a logged-out session alive in the other workers,
+# so without Redis (the filesystem-broker fallback) sessions stay in the database.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ReusedClientRedisCache",
+            "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": "cache",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Media pipeline ---------------------------------------------------------
 MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=20 * 1000**3)

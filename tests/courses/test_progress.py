@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from courses import intervals as iv
 from courses.models import Enrollment, Lesson, LessonProgress, Technique, TechniquePractice
 from courses.progress_selectors import (
+    beat_context_get,
     course_progress_get,
     course_progress_marks,
     progress_resume_at,
@@ -27,6 +28,7 @@ from courses.progress_services import (
     ProgressError,
     lesson_mark_complete,
     progress_beat_record,
+    progress_beat_write,
 )
 from media_pipeline.models import Video, VideoVersion
 
@@ -99,8 +101,37 @@ def test_cap_closes_the_smallest_gaps_first():
 
 def test_heat_counts_every_play_of_a_second():
     heat = iv.heat_add([], [(0, 3), (1, 2)])
-    assert heat == [1, 2, 1]
-    assert iv.heat_add(heat, [(2.4, 5.6)]) == [1, 2, 2, 1, 1, 1]
+    assert heat == [[0, 1, 1], [1, 2, 2], [2, 3, 1]]
+    heat = iv.heat_add(heat, [(2.4, 5.6)])
+    assert iv.heat_dense(heat, 7) == [1, 2, 2, 1, 1, 1, 0]
+    # A lesson watched straight through is one run, however many beats it took.
+    straight = []
+    for start in range(0, 600, 10):
+        straight = iv.heat_add(straight, [(start, start + 10)])
+    assert straight == [[0, 600, 1]]
+
+
+def dense_heat_add(dense, ranges):
+    """The reference: one counter per bin."""
+    for s, e in ranges:
+        for i in iv.bin_range(s, e):
+            dense.extend([0] * (i + 1 - len(dense)))
+            dense[i] += 1
+    return dense
+
+
+@settings(max_examples=200, deadline=None)
+@given(beats)
+def test_heat_runs_count_exactly_what_one_counter_per_second_would(beat_list):
+    runs, dense = [], []
+    for beat in beat_list:
+        runs = iv.heat_add(runs, beat)
+        dense = dense_heat_add(dense, beat)
+    assert iv.heat_dense(runs, len(dense)) == dense
+    # Stored compactly: sorted, disjoint, no zero runs, neighbours differ or have a gap.
+    assert all(first < stop and plays > 0 for first, stop, plays in runs)
+    for (_, stop, plays), (first, _, next_plays) in zip(runs, runs[1:], strict=False):
+        assert stop < first or (stop == first and plays != next_plays)
 
 
 # --- fixtures ----------------------------------------------------------------------
@@ -182,7 +213,7 @@ def test_beats_build_the_union_position_and_times(learner, lesson):
     assert progress.watched_s == 50
     assert progress.position_s == 120
     assert progress.first_watched_at < progress.last_watched_at
-    assert progress.heat[:30] == [1] * 30 and progress.heat[30:100] == [0] * 70
+    assert progress.heat == [[0, 30, 1], [100, 120, 1]]
 
 
 @pytest.mark.parametrize("order", list(permutations(range(4))))
@@ -206,7 +237,7 @@ def test_a_retried_beat_id_is_applied_once(learner, lesson):
     progress_beat_record(user=learner, lesson=lesson, beat=beat)
     result = progress_beat_record(user=learner, lesson=lesson, beat=beat)
     assert result.duplicate
-    assert row(learner, lesson).heat[:10] == [1] * 10  # not 2: the retry was not a rewatch
+    assert row(learner, lesson).heat == [[0, 10, 1]]  # not 2: the retry was not a rewatch
 
 
 def test_rewatching_shows_in_the_heat_but_not_in_the_union(learner, lesson):
@@ -214,7 +245,7 @@ def test_rewatching_shows_in_the_heat_but_not_in_the_union(learner, lesson):
     play(learner, lesson, 0, 20, clock=clock)
     progress = row(learner, lesson)
     assert progress.intervals == [[0, 20]]
-    assert progress.heat[:20] == [2] * 20
+    assert progress.heat == [[0, 20, 2]]
 
 
 def test_two_tabs_ranges_overlap_into_one_union(learner, lesson):
@@ -721,17 +752,105 @@ def test_progress_api_queries_are_constant(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_a_heartbeat_costs_a_fixed_number_of_queries(client, learner, lesson):
+def test_a_heartbeat_costs_two_queries(client, learner, lesson):
     client.force_login(learner)
-    post_json(client, beat_url(lesson), {"position_s": 1, "ranges": [[0, 1]]})
-    with CaptureQueriesContext(connection) as ctx:
+    with CaptureQueriesContext(connection) as first:
+        response = post_json(client, beat_url(lesson), {"position_s": 1, "ranges": [[0, 1]]})
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as later:
         response = post_json(client, beat_url(lesson), {"position_s": 2, "ranges": [[1, 2]]})
     assert response.status_code == 200
-    # Session, user, lesson + enrollment, the locked row, its update. (Outside tests the
-    # transaction is BEGIN/COMMIT, which are not logged; here it is a savepoint.)
-    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sql) == 5, sql
-    assert "FOR UPDATE" in sql[3]
+    # The session comes from the cache; one read (user, lesson, enrollment, the row) and
+    # one write, without a transaction around them: INSERT for the first beat, then UPDATE.
+    first_sql = [q["sql"] for q in first.captured_queries]
+    later_sql = [q["sql"] for q in later.captured_queries]
+    assert len(first_sql) == 2 and first_sql[1].startswith("INSERT"), first_sql
+    assert len(later_sql) == 2 and later_sql[1].startswith("UPDATE"), later_sql
+    assert row(learner, lesson).intervals == [[0, 2]]
+
+
+def test_a_beat_written_from_a_stale_read_retries_and_loses_nothing(learner, lesson):
+    progress_beat_record(user=learner, lesson=lesson, beat=Beat(position_s=5, ranges=((0, 5),)))
+    stale = beat_context_get(user_id=learner.pk, lesson_id=lesson.pk)
+    # Another tab's beat lands between this beat's read and its write.
+    progress_beat_record(
+        user=learner,
+        lesson=lesson,
+        beat=Beat(position_s=20, ranges=((15, 20),)),
+        now=timezone.now() + timedelta(seconds=10),
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        result = progress_beat_write(
+            user_id=learner.pk,
+            lesson_id=lesson.pk,
+            duration_s=stale.duration_s,
+            beat=Beat(position_s=10, ranges=((5, 10),)),
+            now=timezone.now() + timedelta(seconds=20),
+            current=stale.progress,
+        )
+    # The stale write, the re-read, the write that sticks.
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["UPDATE", "SELECT", "UPDATE"]
+    progress = row(learner, lesson)
+    assert progress.intervals == [[0, 10], [15, 20]]
+    assert result.watched_s == 15
+    assert progress.revision == 3
+
+
+def test_after_repeated_conflicts_a_beat_takes_the_row_lock(learner, lesson, monkeypatch):
+    from courses import progress_services
+
+    monkeypatch.setattr(progress_services, "_OPTIMISTIC_ATTEMPTS", 0)
+    with CaptureQueriesContext(connection) as ctx:
+        progress_beat_record(user=learner, lesson=lesson, beat=Beat(position_s=5, ranges=((0, 5),)))
+    assert any("FOR UPDATE" in q["sql"] for q in ctx.captured_queries)
+    assert row(learner, lesson).intervals == [[0, 5]]
+
+
+def test_a_changed_password_ends_the_session_for_beats(client, learner, lesson):
+    client.force_login(learner)
+    body = {"position_s": 5, "ranges": [[0, 5]]}
+    assert post_json(client, beat_url(lesson), body).status_code == 200
+    learner.set_password("a new password")
+    learner.save(update_fields=["password"])
+    assert post_json(client, beat_url(lesson), {**body, "position_s": 6}).status_code == 401
+    # Django's own check flushed the session: the learner is logged out everywhere.
+    assert "_auth_user_id" not in client.session
+    assert row(learner, lesson).position_s == 5
+
+
+def test_a_deactivated_learner_is_401(client, learner, lesson):
+    client.force_login(learner)
+    learner.is_active = False
+    learner.save(update_fields=["is_active"])
+    assert (
+        post_json(client, beat_url(lesson), {"position_s": 5, "ranges": [[0, 5]]}).status_code
+        == 401
+    )
+    assert not LessonProgress.objects.exists()
+
+
+def test_a_session_signed_with_a_retired_secret_key_still_records(
+    client, learner, lesson, settings
+):
+    client.force_login(learner)
+    # The key rotates: the old one moves to SECRET_KEY_FALLBACKS, as Django documents.
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-secret-key-for-this-test-only"
+    old_key = client.session.session_key
+    response = post_json(client, beat_url(lesson), {"position_s": 5, "ranges": [[0, 5]]})
+    assert response.status_code == 200, response.content
+    assert row(learner, lesson).intervals == [[0, 5]]
+    # Django re-signed the session under the new key.
+    assert client.session.session_key != old_key
+
+
+def test_a_session_of_a_deleted_user_is_401(client, user, lesson):
+    client.force_login(user)
+    user.delete()
+    assert (
+        post_json(client, beat_url(lesson), {"position_s": 5, "ranges": [[0, 5]]}).status_code
+        == 401
+    )
 
 
 def test_ping(client):
