@@ -3,12 +3,17 @@
 Prints, for a 60 s 1080p30 clip and a 480i DVD-like clip: queued→ready wall
 time through a real Celery worker, the bare ladder command's wall time, their
 ratio (target ≤ 1.10), queued→first playable (target ≤ 0.15 of the bare
-ladder) and the worker's peak memory. Numbers, not assertions: the targets are
+ladder) and the worker's peak memory. Pipeline and bare runs alternate
+(BENCH_PIPELINE_ROUNDS rounds, default 3) and the median round is reported,
+because this machine's speed drifts more between minutes than the overhead
+being measured. Numbers, not assertions: the targets are
 reported as met or not, and the results are written to bench-results/.
 """
 
 import json
+import os
 import shutil
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -30,6 +35,7 @@ from tests.media_pipeline.conftest import make_dvd, run_ffmpeg_cli
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 PRESET = "veryfast"
+ROUNDS = int(os.environ.get("BENCH_PIPELINE_ROUNDS", "3"))
 
 
 def _camera_clip(path: Path) -> Path:
@@ -118,18 +124,8 @@ def _bare_ladder_s(source: Path, out_dir: Path) -> float:
     return time.monotonic() - started
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("clip", ["1080p30-60s", "dvd-480i-60s"])
-def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, capsys):
-    source = (_camera_clip if clip.startswith("1080") else _dvd_clip)(
-        tmp_path / (f"{clip}.mp4" if clip.startswith("1080") else f"{clip}.vob")
-    )
-    worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET)
-    # Start the clock only once the worker consumes: its boot is not pipeline time.
-    deadline = time.monotonic() + 60
-    while " ready." not in worker.output() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1)  # the start-up sweep it queues for itself
+def _pipeline_run(source: Path, worker) -> tuple[VideoVersion, float, float, dict]:
+    """Upload, queue and wait: (version, queued→ready s, queued→playable s, peak RSS KiB)."""
     version = _upload(source)
     sampler = _MemorySampler(worker.proc.pid)
     sampler.start()
@@ -148,25 +144,75 @@ def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, cap
     assert version.state == VideoVersion.State.READY, version.state_reason
     ready_s = version.ready_at.timestamp() - queued
     playable_s = version.playable_at.timestamp() - queued
+    return version, ready_s, playable_s, sampler.peak
 
-    bare_s = _bare_ladder_s(source, tmp_path / "bare")
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("clip", ["1080p30-60s", "dvd-480i-60s"])
+def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, capsys):
+    source = (_camera_clip if clip.startswith("1080") else _dvd_clip)(
+        tmp_path / (f"{clip}.mp4" if clip.startswith("1080") else f"{clip}.vob")
+    )
+    worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET)
+    # Start the clock only once the worker consumes: its boot is not pipeline time.
+    deadline = time.monotonic() + 60
+    while " ready." not in worker.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # the start-up sweep it queues for itself
+
+    # This machine's speed drifts by +-10 % from one minute to the next (the same bare
+    # command took 12.7 to 16.3 s in one sitting), more than the 10 % being measured.
+    # So the runs alternate, bare, pipeline, bare, ..., and each pipeline run is
+    # compared with the mean of the bare runs either side of it; the median round counts.
+    bare = [_bare_ladder_s(source, tmp_path / "bare")]
+    rounds = []
+    peak = {"python": 0, "ffmpeg": 0, "total": 0}
+    for _ in range(ROUNDS):
+        version, ready_s, playable_s, run_peak = _pipeline_run(source, worker)
+        bare.append(_bare_ladder_s(source, tmp_path / "bare"))
+        around = (bare[-2] + bare[-1]) / 2
+        rounds.append(
+            {
+                "queued_to_ready_s": round(ready_s, 2),
+                "queued_to_first_playable_s": round(playable_s, 2),
+                "bare_around_s": round(around, 2),
+                "ratio": round(ready_s / around, 3),
+                "first_playable_share": round(playable_s / around, 3),
+            }
+        )
+        peak = {k: max(peak[k], run_peak[k]) for k in peak}
     shutil.rmtree(tmp_path / "bare", ignore_errors=True)
+    ratio = statistics.median(r["ratio"] for r in rounds)
+    share = statistics.median(r["first_playable_share"] for r in rounds)
     result = {
         "clip": clip,
         "source_bytes": source.stat().st_size,
         "renditions": version.renditions.filter(kind="video").count(),
-        "queued_to_ready_s": round(ready_s, 2),
-        "bare_ladder_s": round(bare_s, 2),
-        "ratio": round(ready_s / bare_s, 3),
-        "ratio_target_met": ready_s / bare_s <= 1.10,
-        "queued_to_first_playable_s": round(playable_s, 2),
-        "first_playable_share_of_bare": round(playable_s / bare_s, 3),
-        "first_playable_target_met": playable_s / bare_s <= 0.15,
-        "worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in sampler.peak.items()},
+        "rounds": len(rounds),
+        "queued_to_ready_s": statistics.median(r["queued_to_ready_s"] for r in rounds),
+        "bare_ladder_s": round(statistics.median(bare), 2),
+        "ratio": ratio,
+        "ratio_target_met": ratio <= 1.10,
+        "queued_to_first_playable_s": statistics.median(
+            r["queued_to_first_playable_s"] for r in rounds
+        ),
+        "first_playable_share_of_bare": share,
+        "first_playable_target_met": share <= 0.15,
+        "worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in peak.items()},
+        "per_round": rounds,
+        "bare_runs_s": [round(b, 2) for b in bare],
         "preset": PRESET,
-        "cores": __import__("os").cpu_count(),
+        "cores": os.cpu_count(),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"pipeline-{clip}.json").write_text(json.dumps(result, indent=2))
     with capsys.disabled():
-        print(f"\n[bench] pipeline {clip}: " + json.dumps(result))
+        print(
+            f"\n[bench] pipeline {clip}: queued->ready {result['queued_to_ready_s']} s, "
+            f"bare ladder {result['bare_ladder_s']} s, ratio {ratio:.3f} "
+            f"(target <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'}); first playable "
+            f"{result['queued_to_first_playable_s']} s = {share:.3f} of bare "
+            f"(target <= 0.15: {'met' if share <= 0.15 else 'NOT met'}); "
+            f"worker peak RSS {result['worker_peak_rss_mib']['total']} MiB"
+        )
+        print(f"[bench] pipeline {clip}: " + json.dumps(result))

@@ -1,7 +1,8 @@
 """Poster, seek-preview sprite and its WebVTT for a version.
 
-Both read the original with cheap decodes (one frame; keyframes only), after
-the ladder, so they never compete with the encoders for the CPU.
+Both read the original with cheap decodes (one frame; keyframes only). Processing
+starts them once the first segments are published, so they overlap the ladder's
+encode without delaying the moment a lesson becomes playable.
 """
 
 from dataclasses import dataclass

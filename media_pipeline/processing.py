@@ -117,6 +117,41 @@ def _probe_json(probe: ProbeResult) -> dict:
     return {k: (str(v) if isinstance(v, Fraction) else v) for k, v in data.items()}
 
 
+class _Background:
+    """A call run in a thread once start() is called, or inline by result() if never started."""
+
+    def __init__(self, call) -> None:
+        self._call = call
+        self._thread: threading.Thread | None = None
+        self._value = None
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="side-jobs", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # re-raised in the processing thread by result()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Let a started call end (its files are about to be removed); errors are dropped."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self):
+        self.start()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class _PhaseClock:
     """Wall time per processing phase, for the log: where a slow job spent its time."""
 
@@ -199,13 +234,25 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
 
     out_dir = work_dir / "hls"
     out_dir.mkdir()
+    # Poster and sprite read the original with cheap decodes; started once learners can
+    # play, they overlap the encode (instead of adding to it) without delaying its start.
+    side_jobs = _Background(
+        lambda: artifacts.artifacts_make(
+            source=source, work_dir=work_dir, probe=probe, prefix=version.output_prefix
+        )
+    )
+
+    def on_playable() -> None:
+        _mark_playable(version, token)
+        side_jobs.start()
+
     publisher = HlsPublisher(
         out_dir=out_dir,
         prefix=version.output_prefix,
         renditions=renditions,
         rungs=rungs,
         has_audio=probe.has_audio,
-        on_playable=lambda: _mark_playable(version, token),
+        on_playable=on_playable,
     )
 
     def on_progress(percent: float) -> None:
@@ -225,30 +272,32 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
     )
     publisher.start()
     try:
-        run_ffmpeg(
-            cmd,
-            timeout_s=transcode_timeout_s(probe.duration_s),
-            on_progress=on_progress,
-            duration_s=probe.duration_s,
-        )
-    except FFmpegTimeout:
-        publisher.stop()
-        return _finish(version, token, State.FAILED, "Transcoding took longer than its time limit.")
-    except FFmpegFailed as exc:
-        publisher.stop()
-        return _finish(version, token, State.FAILED, f"Transcoding failed: {exc}")
-    except BaseException:
-        publisher.stop()
-        raise
-    clock.lap("transcode")
-    publisher.finish()
-    clock.lap("publish rest")
-    if keeper.lost.is_set():
-        raise LeaseLost
-
-    stored = artifacts.artifacts_make(
-        source=source, work_dir=work_dir, probe=probe, prefix=version.output_prefix
-    )
+        try:
+            run_ffmpeg(
+                cmd,
+                timeout_s=transcode_timeout_s(probe.duration_s),
+                on_progress=on_progress,
+                duration_s=probe.duration_s,
+            )
+        except FFmpegTimeout:
+            publisher.stop()
+            return _finish(
+                version, token, State.FAILED, "Transcoding took longer than its time limit."
+            )
+        except FFmpegFailed as exc:
+            publisher.stop()
+            return _finish(version, token, State.FAILED, f"Transcoding failed: {exc}")
+        except BaseException:
+            publisher.stop()
+            raise
+        clock.lap("transcode")
+        publisher.finish()
+        clock.lap("publish rest")
+        if keeper.lost.is_set():
+            raise LeaseLost
+        stored = side_jobs.result()
+    finally:
+        side_jobs.wait()  # before anyone removes the work directory it writes into
     with transaction.atomic():
         if version_owned(version_id=version.pk, token=token) is None:
             raise LeaseLost
@@ -267,7 +316,7 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
             ),
         )  # fmt: skip
         video_switch_to(version=version)
-    clock.lap("poster and sprite")
+    clock.lap("poster and sprite, rest")
     rungs_done = sum(1 for r in renditions if r.kind == Rendition.Kind.VIDEO)
     logger.info("version %s ready: %d renditions (%s)", version.pk, rungs_done, clock)
     return State.READY
