@@ -50,13 +50,19 @@ class HlsPublisher:
         has_audio: bool,
         on_playable: Callable[[], None],
         poll_interval_s: float = 0.25,
+        playable_poll_interval_s: float = 2.0,
     ) -> None:
         self.out_dir = out_dir
         self.prefix = prefix.rstrip("/") + "/"
         self.renditions = renditions
         self.rungs, self.has_audio = rungs, has_audio
         self.on_playable = on_playable
+        # Fast until the lesson is playable (that moment is what learners wait for), then
+        # slower: the encoder runs several times faster than anyone watches, so the
+        # published edge stays far ahead of a viewer, and each poll that finds new segments
+        # costs uploads and a database write that the encoder would otherwise have had.
         self.poll_interval_s = poll_interval_s
+        self.playable_poll_interval_s = max(playable_poll_interval_s, poll_interval_s)
         self._stored: dict[str, set[str]] = {r.name: set() for r in renditions}
         # Segments an earlier, interrupted run already published for learners.
         self._published_before = {r.name: r.segment_count for r in renditions}
@@ -90,7 +96,9 @@ class HlsPublisher:
             connection.close()  # this thread's own connection
 
     def _poll_until_stopped(self) -> None:
-        while not self._stop.wait(self.poll_interval_s):
+        while not self._stop.wait(
+            self.playable_poll_interval_s if self._playable else self.poll_interval_s
+        ):
             try:
                 self.poll()
             except Exception as exc:
