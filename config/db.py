@@ -21,7 +21,13 @@ from django.db.utils import InterfaceError, OperationalError
 
 
 def _cursor(db):
-    """connection.cursor() with a server-binding cursor class (same wrapping and logging)."""
+    """connection.cursor(), with a server-binding cursor class on PostgreSQL.
+
+    Same wrapping, logging and error translation; unlike connection.cursor() it leaves
+    the health check to the callers.
+    """
+    if db.vendor != "postgresql":
+        return db.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.postgres import types
@@ -46,10 +52,6 @@ def _fetchone(db, sql: str, params):
 def prepared_fetchone(sql: str, params) -> tuple | None:
     """The first row of a read-only statement (safe to run twice)."""
     db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
     if db.connection is None or not db.health_check_enabled or db.health_check_done:
         return _fetchone(db, sql, params)
     if db.in_atomic_block:  # no reconnecting inside a transaction: check the usual way
@@ -69,11 +71,7 @@ def prepared_fetchone(sql: str, params) -> tuple | None:
 def prepared_rowcount(sql: str, params) -> int:
     """Run a write statement; the number of rows it changed."""
     db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
-        cursor_cm = db.cursor()
-    else:
-        db.close_if_health_check_failed()  # a no-op after prepared_fetchone()
-        cursor_cm = _cursor(db)
-    with cursor_cm as cursor:
+    db.close_if_health_check_failed()  # a no-op after prepared_fetchone()
+    with _cursor(db) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

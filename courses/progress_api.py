@@ -161,13 +161,15 @@ def _body(request: HttpRequest) -> tuple[object | None, str | None]:
     return payload, token if isinstance(token, str) else None
 
 
-def _auth(request: HttpRequest, token: str | None = None, *, authenticated: bool = False):
-    """None if the user may go on, else the Status to answer with.
-
-    `authenticated`: the caller has already checked the login.
-    """
-    if not (authenticated or request.user.is_authenticated):
+def _auth(request: HttpRequest, token: str | None = None):
+    """None if the user may go on, else the Status to answer with."""
+    if not request.user.is_authenticated:
         return Status(401, {"detail": "Log in to save your progress."})
+    return _csrf_denied(request, token)
+
+
+def _csrf_denied(request: HttpRequest, token: str | None):
+    """None if Django's CSRF check passes with the token from wherever it came, else a 403."""
     header = settings.CSRF_HEADER_NAME
     token = token or request.GET.get("csrf_token")
     if token and not request.META.get(header):
@@ -213,7 +215,7 @@ def lesson_progress_beat(request: HttpRequest, lesson_id: int):
         claim, password=context.password, is_active=context.is_active
     ) and not (request.user.is_authenticated and request.user.pk == claim.user_id):
         return Status(401, {"detail": "Log in to save your progress."})
-    if denied := _auth(request, token, authenticated=True):
+    if denied := _csrf_denied(request, token):
         return denied
     if context.lesson_id is None:
         return Status(404, {"detail": "No such lesson."})

@@ -8,7 +8,7 @@ module docstring of courses.progress for why).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 
@@ -46,21 +46,6 @@ def progress_can_record(*, user, lesson: Lesson) -> bool:
     return enrolled
 
 
-# What a heartbeat reads and writes of its LessonProgress row, in BeatRow's order.
-BEAT_FIELDS = (
-    "intervals",
-    "watched_s",
-    "heat",
-    "position_s",
-    "position_ts",
-    "first_watched_at",
-    "last_watched_at",
-    "last_beat_at",
-    "allowance_s",
-    "recent_beat_ids",
-)
-
-
 @dataclass(slots=True)
 class BeatRow:
     """The part of a LessonProgress row that a heartbeat reads and writes.
@@ -81,6 +66,10 @@ class BeatRow:
     last_beat_at: datetime | None = None
     allowance_s: float = 0.0
     recent_beat_ids: list = field(default_factory=list)
+
+
+# The LessonProgress columns a heartbeat reads and writes, in BeatRow's order.
+BEAT_FIELDS = tuple(f.name for f in fields(BeatRow) if f.name not in ("id", "revision"))
 
 
 @dataclass(slots=True)

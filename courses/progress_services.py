@@ -256,18 +256,17 @@ def progress_beat_write(
     `current` is the row as the caller already read it (None: none yet). It is only
     a first guess: the beat is written back only if nothing changed the row since.
     """
-    duration = duration_s
-    if not duration:
+    if not duration_s:
         raise ProgressError("This lesson has no playable video to track.")
-    limit = duration + 1.0  # container durations are rounded; players overshoot a little
+    limit = duration_s + 1.0  # container durations are rounded; players overshoot a little
     if not 0 <= beat.position_s <= limit:
-        raise ProgressError(f"position_s must be within the video (0 to {duration:.1f} s).")
+        raise ProgressError(f"position_s must be within the video (0 to {duration_s:.1f} s).")
     for start, end in beat.ranges:
         if start < 0 or end > limit:
-            raise ProgressError(f"Ranges must lie within the video (0 to {duration:.1f} s).")
+            raise ProgressError(f"Ranges must lie within the video (0 to {duration_s:.1f} s).")
     now = now or timezone.now()
     claimed = iv.total(beat.ranges)  # raw, not merged: looping a second twice took two seconds
-    ranges = iv.clip(beat.ranges, 0.0, duration)
+    ranges = iv.clip(beat.ranges, 0.0, duration_s)
 
     progress = current
     for attempt in range(_OPTIMISTIC_ATTEMPTS + 1):
@@ -279,12 +278,12 @@ def progress_beat_write(
                 progress = BeatRow()
             if beat.beat_id is not None and beat.beat_id in progress.recent_beat_ids:
                 # A retry of a beat already applied: the union would absorb it, the heat not.
-                return _result(progress, duration, duplicate=True)
+                return _result(progress, duration_s, duplicate=True)
             _beat_apply(
-                progress, beat=beat, ranges=ranges, claimed=claimed, duration=duration, now=now
+                progress, beat=beat, ranges=ranges, claimed=claimed, duration=duration_s, now=now
             )
             if _progress_store(progress, user_id=user_id, lesson_id=lesson_id):
-                return _result(progress, duration)
+                return _result(progress, duration_s)
             progress = UNREAD  # another beat came first: read its result and go again
     # The locked attempt cannot lose: a new row is inserted there only if none exists, and
     # the lock holds the existing one at the revision just read.

@@ -80,8 +80,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The ORM's cursors bind client-side and never prepare; config.db.prepared_cursor()
-    # (the player's heartbeat) lets PostgreSQL plan its statements once per connection
+    # The ORM's cursors bind client-side and never prepare; config.db (the player's
+    # heartbeat) lets PostgreSQL plan its statements once per connection
     # after this many runs. Set it empty behind a transaction-mode PgBouncer, which
     # cannot keep prepared statements.
     _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip()
