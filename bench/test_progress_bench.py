@@ -5,7 +5,9 @@ database; 200 enrolled learners with real sessions send plausible heartbeats
 (wrk rotates session cookies and CSRF tokens per request, over all 13 lessons),
 then the same wrk run hits GET /api/ping (no session, no database). Prints
 requests/s and p50/p99 latency of both, and their ratio (targets: heartbeat
->= 50 % of ping's rate, heartbeat p99 < 100 ms). Numbers, not assertions;
+>= 50 % of ping's rate, heartbeat p99 < 100 ms), and what each request cost in
+CPU time of the web server, PostgreSQL and Redis (the two cores are shared, so
+the ratio is about the ratio of these costs). Numbers, not assertions;
 written to bench-results/progress.json.
 """
 
@@ -135,7 +137,33 @@ def _setup_data() -> tuple[list[int], list[tuple[str, str]]]:
     return [lesson.pk for lesson in lessons], credentials
 
 
-def _wrk(url: str, script: Path, seconds: int) -> dict:
+def _cpu_seconds(server_pgid: int) -> dict[str, float]:
+    """CPU time (user + system) so far of the web server's processes, PostgreSQL and Redis.
+
+    Linux /proc; what each request costs the machine, not only the app, explains the
+    ratio: both kinds of request share the same two cores.
+    """
+    totals = {"web": 0.0, "postgres": 0.0, "redis": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) == server_pgid:
+            totals["web"] += used
+        elif comm == "postgres":
+            totals["postgres"] += used
+        elif comm == "redis-server":
+            totals["redis"] += used
+    return totals
+
+
+def _wrk(url: str, script: Path, seconds: int, server_pgid: int | None = None) -> dict:
+    before = _cpu_seconds(server_pgid) if server_pgid else None
     out = subprocess.run(
         [WRK, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(script), url],
         capture_output=True,
@@ -145,6 +173,16 @@ def _wrk(url: str, script: Path, seconds: int) -> dict:
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
     raw = json.loads(line.removeprefix("WRK_JSON "))
+    cpu = {}
+    if before is not None:
+        after = _cpu_seconds(server_pgid)
+        # Dead workers' time is lost, which undercounts: WEB_MAX_REQUESTS=0 keeps them alive.
+        cpu = {
+            f"{name}_cpu_ms_per_request": round(
+                (after[name] - before[name]) * 1000 / raw["requests"], 3
+            )
+            for name in after
+        }
     return {
         "requests": raw["requests"],
         "requests_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
@@ -154,12 +192,14 @@ def _wrk(url: str, script: Path, seconds: int) -> dict:
         "max_ms": round(raw["max_us"] / 1000, 2),
         "non_2xx": raw["non_2xx"],
         "socket_errors": raw["connect_errors"] + raw["read_errors"] + raw["timeouts"],
+        **cpu,
     }
 
 
 @pytest.fixture
 def server(transactional_db, tmp_path):
-    """gunicorn with the production config, on a free loopback port, against the test DB."""
+    """(base URL, process group) of gunicorn with the production config on a free loopback
+    port, against the test DB."""
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 (closed at teardown)
     env = subprocess_env(
@@ -198,7 +238,7 @@ def server(transactional_db, tmp_path):
             log.close()
             raise RuntimeError((tmp_path / "gunicorn.log").read_text()[-3000:])
         time.sleep(0.3)
-    yield base
+    yield base, proc.pid
     os.killpg(proc.pid, 15)
     try:
         proc.wait(timeout=15)
@@ -209,6 +249,7 @@ def server(transactional_db, tmp_path):
 
 
 def test_heartbeat_against_trivial_view(server, tmp_path, capsys):
+    server, server_pgid = server
     lessons, credentials = _setup_data()
     sessions = _lua_list(f'{{"{cookie}", "{token}"}}' for cookie, token in credentials)
     beat_lua = tmp_path / "progress.lua"
@@ -223,8 +264,8 @@ def test_heartbeat_against_trivial_view(server, tmp_path, capsys):
 
     # Warm every worker (imports, database connections) before measuring.
     _wrk(f"{server}/api/ping", ping_lua, 2)
-    heartbeat = _wrk(server, beat_lua, SECONDS)
-    ping = _wrk(f"{server}/api/ping", ping_lua, SECONDS)
+    heartbeat = _wrk(server, beat_lua, SECONDS, server_pgid)
+    ping = _wrk(f"{server}/api/ping", ping_lua, SECONDS, server_pgid)
 
     rows = LessonProgress.objects.count()
     ratio = heartbeat["requests_per_s"] / ping["requests_per_s"]
@@ -255,6 +296,12 @@ def test_heartbeat_against_trivial_view(server, tmp_path, capsys):
             f"[bench] trivial view /api/ping: {ping['requests_per_s']} req/s, "
             f"p50 {ping['p50_ms']} ms, p99 {ping['p99_ms']} ms"
         )
+        for name, run in (("heartbeat", heartbeat), ("ping", ping)):
+            print(
+                f"[bench] CPU per {name}: web {run['web_cpu_ms_per_request']} ms, "
+                f"postgres {run['postgres_cpu_ms_per_request']} ms, "
+                f"redis {run['redis_cpu_ms_per_request']} ms"
+            )
         print(
             f"[bench] ratio {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'}); "
             f"heartbeat p99 < 100 ms: {'met' if heartbeat['p99_ms'] < 100 else 'NOT met'}"
