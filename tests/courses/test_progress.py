@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from courses import intervals as iv
 from courses.models import Enrollment, Lesson, LessonProgress, Technique, TechniquePractice
+from courses.progress_api import BeatOut
 from courses.progress_selectors import (
     beat_context_get,
     course_progress_get,
@@ -402,6 +403,15 @@ def test_the_beat_answer(client, learner, lesson):
         "completed": False,
         "position_s": 30.0,
         "duplicate": False,
+    }
+    # Encoded by the view itself, not by ninja: it must still be what the OpenAPI says.
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert set(response.json()) == set(BeatOut.model_fields)
+    assert BeatOut.model_validate(response.json()).model_dump() == response.json()
+    schema = client.get("/api/openapi.json").json()
+    answer = schema["paths"][beat_url(lesson).replace(str(lesson.pk), "{lesson_id}")]["post"]
+    assert answer["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/BeatOut"
     }
 
 
