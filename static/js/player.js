@@ -968,11 +968,17 @@ function initPreviewDialog() {
       });
     });
   }
+  // Pause before closing: the dialog's "close" event comes a task later, and the sound
+  // must stop with the click. The listener still covers Escape.
+  const close = () => {
+    player.pause();
+    dialog.close();
+  };
   dialog.addEventListener("close", () => player.pause());
-  dialog.querySelector("[data-preview-close]").addEventListener("click", () => dialog.close());
+  dialog.querySelector("[data-preview-close]").addEventListener("click", close);
   // A click on the backdrop (outside the dialog box) closes it, as people expect.
   dialog.addEventListener("click", (event) => {
-    if (event.target === dialog) dialog.close();
+    if (event.target === dialog) close();
   });
 }
 

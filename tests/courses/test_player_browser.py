@@ -211,7 +211,16 @@ def test_preview_plays_inline_on_the_course_page(browser, live_server, course, l
     wait_for_time(page, 2)  # autoplays after the click
     assert player_state(page)["errors"] == [] and page.errors == []
     page.click("[data-preview-close]")
+    # Paused by the click itself, not a task later when the dialog's "close" event fires.
     assert page.evaluate("() => window.coursePlayer.video.paused")
+    assert not page.locator("dialog[open]").count()
+    # Escape closes it too (the browser's own way out of a modal dialog).
+    page.click("[data-preview-play]")
+    page.wait_for_selector("dialog[open] [data-player-ready]", timeout=PLAY_TIMEOUT_MS)
+    page.wait_for_function("() => !window.coursePlayer.video.paused", timeout=PLAY_TIMEOUT_MS)
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => window.coursePlayer.video.paused", timeout=5000)
+    assert not page.locator("dialog[open]").count()
 
 
 def test_non_enrolled_learner_is_told_how_to_enroll(
