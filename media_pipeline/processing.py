@@ -362,9 +362,12 @@ def _renditions_prepare(version: VideoVersion, rungs, *, has_audio: bool) -> lis
 
 
 def _mark_playable(version: VideoVersion, token: uuid.UUID) -> None:
-    updated = VideoVersion.objects.filter(pk=version.pk, lease_token=token).update(
-        playable=True, playable_at=timezone.now()
-    )
+    # One transaction: no reader sees a playable first version the video does not show yet.
+    with transaction.atomic():
+        updated = VideoVersion.objects.filter(pk=version.pk, lease_token=token).update(
+            playable=True, playable_at=timezone.now()
+        )
+        if updated:
+            video_publish_early(version=version)
     if updated:
         version.playable = True
-        video_publish_early(version=version)
