@@ -27,8 +27,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.middleware.csrf import CSRF_ALLOWED_CHARS
 
+from courses.catalog.services import curriculum_load
 from courses.models import Course, Enrollment, Lesson, LessonProgress
-from courses.services import curriculum_load
 from media_pipeline.models import Video, VideoVersion
 from tests.conftest import free_port, subprocess_env
 

@@ -5,9 +5,9 @@ from config.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("courses.account_urls")),
+    path("accounts/", include("courses.accounts.urls")),
     path("api/", api.urls),
     path("media/", include("media_pipeline.urls")),
-    path("studio/", include("courses.studio_urls")),
+    path("studio/", include("courses.studio.urls")),
     path("", include("courses.urls")),
 ]

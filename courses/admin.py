@@ -2,9 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
-from courses.models import Course, Enrollment, Lesson, LessonCaption, Technique
-from courses.selectors import lesson_duration_s
-from courses.views import duration_format
+from courses.models import Course, Enrollment, Lesson, LessonCaption, Technique, lesson_duration_s
+from media_pipeline.formatting import duration_label
 
 
 class LessonInline(admin.TabularInline):
@@ -100,7 +99,7 @@ class LessonAdmin(admin.ModelAdmin):
 
     @admin.display(description="Duration")
     def duration(self, obj: Lesson) -> str:
-        return duration_format(lesson_duration_s(obj)) or "—"
+        return duration_label(lesson_duration_s(obj), missing="—")
 
     @admin.display(description="Video", boolean=True)
     def has_video(self, obj: Lesson) -> bool:

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from media_pipeline.formatting import duration_label
 from media_pipeline.models import Rendition, Video, VideoVersion
-from media_pipeline.selectors import duration_label
 from media_pipeline.versions import version_retry
 
 
@@ -143,7 +143,7 @@ class VideoVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Duration")
     def duration(self, obj: VideoVersion) -> str:
-        return duration_label(obj.duration_s)
+        return duration_label(obj.duration_s, missing="--:--")
 
     @admin.display(description="State")
     def live_status(self, obj: VideoVersion) -> str:

@@ -2,6 +2,7 @@
 
 import uuid
 
+from media_pipeline.formatting import duration_label
 from media_pipeline.models import Rendition, VideoVersion
 
 
@@ -41,16 +42,8 @@ def version_outcome_line(version: VideoVersion) -> str:
     if version.state == VideoVersion.State.READY:
         count = version.renditions.filter(kind=Rendition.Kind.VIDEO).count()
         plural = "s" if count != 1 else ""
-        return f"ready: {count} rendition{plural}, {duration_label(version.duration_s)}"
+        duration = duration_label(version.duration_s, missing="--:--")
+        return f"ready: {count} rendition{plural}, {duration}"
     if version.state in (VideoVersion.State.FAILED, VideoVersion.State.REJECTED):
         return f"{version.state}: {version.state_reason}"
     return f"{version.state}: {version.progress_percent:.0f}%"
-
-
-def duration_label(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

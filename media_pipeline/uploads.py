@@ -13,7 +13,9 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.db import transaction
 
+from media_pipeline.formatting import size_label
 from media_pipeline.models import Video, VideoVersion
+from media_pipeline.selectors import version_status
 from media_pipeline.storage import bucket, s3_client, s3_public_client
 
 S3_MAX_PARTS = 10_000
@@ -24,14 +26,6 @@ PART_URL_TTL_S = 3600
 
 class UploadError(Exception):
     """A request the uploader can fix; the message is shown to the instructor."""
-
-
-def human_bytes(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return str(size)
 
 
 def _part_size_for(size: int) -> int:
@@ -61,7 +55,7 @@ def video_upload_start(
     limit = settings.MEDIA_UPLOAD_MAX_BYTES
     if size > limit:
         raise UploadError(
-            f"The file is {human_bytes(size)}; the largest upload allowed is {human_bytes(limit)}."
+            f"The file is {size_label(size)}; the largest upload allowed is {size_label(limit)}."
         )
     version_id = uuid.uuid4()
     key = f"originals/{version_id}"
@@ -165,8 +159,8 @@ def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
         numbers = [p["PartNumber"] for p in parts]
         if stored != version.original_size or numbers != list(range(1, len(parts) + 1)):
             raise UploadError(
-                f"The upload is incomplete: {human_bytes(stored)} of "
-                f"{human_bytes(version.original_size)} stored. Resume it to finish."
+                f"The upload is incomplete: {size_label(stored)} of "
+                f"{size_label(version.original_size)} stored. Resume it to finish."
             )
         try:
             s3_client().complete_multipart_upload(
@@ -197,3 +191,16 @@ def video_upload_abort(*, version: VideoVersion) -> None:
         if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
             raise
     version.delete()
+
+
+def upload_description(version) -> dict:
+    """What a browser needs to (re)start sending parts."""
+    return {
+        "version_id": str(version.pk),
+        "key": version.original_key,
+        "upload_id": version.upload_id,
+        "part_size": version.upload_part_size,
+        "part_count": upload_part_count(version),
+        "parts": video_upload_parts_list(version=version),
+        "status": version_status(version),
+    }

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from config.db import prepared_fetchone, prepared_rowcount
+from courses.learning.progress.heartbeat.db import prepared_fetchone, prepared_rowcount
 
 
 def _backend_pid():

@@ -1,22 +1,19 @@
 """Fixtures for the courses tests: the real curriculum file, users and ready videos."""
 
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connections
 
+from courses.catalog.services import curriculum_load
 from courses.models import Course
-from courses.services import curriculum_load
-from media_pipeline.models import Video, VideoVersion
+from tests.factories import UserFactory, ready_video_create
 
 CURRICULUM_PATH = Path(settings.BASE_DIR) / "courses" / "data" / "craniosacral-therapy.yaml"
 SLUG = "craniosacral-therapy"
-PASSWORD = "a-long-test-passphrase-9"
 
 
 @pytest.fixture
@@ -50,9 +47,7 @@ def course(db) -> Course:
 @pytest.fixture
 def make_user(db):
     def make(username: str = "alice", **extra):
-        return get_user_model().objects.create_user(
-            username=username, email=f"{username}@example.com", password=PASSWORD, **extra
-        )
+        return UserFactory(username=username, **extra)
 
     return make
 
@@ -70,23 +65,7 @@ def staff_user(make_user):
 @pytest.fixture
 def ready_video(db):
     """A Video whose current version is ready with the given duration."""
-
-    def make(duration_s: float = 600.0) -> Video:
-        video = Video.objects.create(title="Lesson video")
-        version = VideoVersion.objects.create(
-            video=video,
-            state=VideoVersion.State.READY,
-            playable=True,
-            duration_s=duration_s,
-            original_key=f"originals/{uuid.uuid4()}.mp4",
-            original_filename="lesson.mp4",
-            original_size=1,
-        )
-        video.current_version = version
-        video.save(update_fields=["current_version"])
-        return video
-
-    return make
+    return ready_video_create
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import pytest
 
+from courses.catalog.services import CurriculumError, curriculum_load
 from courses.models import Course, Lesson, Technique
-from courses.services import CurriculumError, curriculum_load
 
 SLUG = "craniosacral-therapy"
 

@@ -12,13 +12,13 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from courses.models import Course, Enrollment, Lesson
-from courses.services import (
+from courses.accounts.services import demo_accounts_ensure
+from courses.enrollment.services import (
     EnrollmentError,
-    demo_accounts_ensure,
     enrollment_create,
     enrollment_delete,
 )
+from courses.models import Course, Enrollment, Lesson
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from courses.models import Course, Lesson, Technique
 from media_pipeline.models import VideoVersion
+from tests.factories import VideoVersionFactory
 
 
 @pytest.fixture
@@ -49,14 +50,7 @@ def test_times_within_the_ready_video(lesson, ready_video):
 def test_only_the_current_ready_version_counts(lesson, ready_video):
     video = ready_video(600)
     # A longer replacement still transcoding does not widen the allowed range.
-    VideoVersion.objects.create(
-        video=video,
-        state=VideoVersion.State.TRANSCODING,
-        duration_s=1200,
-        original_key="originals/replacement.mp4",
-        original_filename="replacement.mp4",
-        original_size=1,
-    )
+    VideoVersionFactory(video=video, state=VideoVersion.State.TRANSCODING, duration_s=1200)
     lesson.video = video
     lesson.save(update_fields=["video"])
     assert "end_s" in errors(technique(lesson, start_s=10, end_s=900))

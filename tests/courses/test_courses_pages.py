@@ -5,8 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from courses.catalog.views import text_paragraphs
 from courses.models import Course, Enrollment, Lesson, Technique
-from courses.views import duration_format, text_paragraphs
+from media_pipeline.formatting import duration_label
 
 PASSWORD = "a-long-test-passphrase-9"
 
@@ -77,8 +78,8 @@ def test_course_page_shows_durations_once_known(client, course, ready_video):
     ("seconds", "text"),
     [(None, ""), (0, "0:00"), (59.6, "1:00"), (754, "12:34"), (3600, "1:00:00")],
 )
-def test_duration_format(seconds, text):
-    assert duration_format(seconds) == text
+def test_duration_label(seconds, text):
+    assert duration_label(seconds) == text
 
 
 def test_unknown_or_unpublished_course_is_404(client, course):

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from courses.catalog.services import curriculum_load
 from courses.models import Course, Enrollment, Lesson
-from courses.services import curriculum_load
 
 
 @pytest.fixture

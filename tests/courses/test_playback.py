@@ -13,25 +13,22 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from courses.models import Course, Enrollment, Lesson, LessonCaption, Technique
-from courses.playback import (
-    ALLOWED,
-    ENROLL_REQUIRED,
-    LOGIN_REQUIRED,
+from courses.access import ALLOWED, ENROLL_REQUIRED, LOGIN_REQUIRED, lesson_access
+from courses.learning.playback.links import time_param
+from courses.learning.playback.vtt import (
     chapters_vtt,
-    lesson_access,
-    time_param,
     vtt_timestamp,
 )
-from courses.progress_selectors import lesson_for_progress_get
-from courses.progress_services import (
-    Beat,
+from courses.learning.progress.heartbeat.services import Beat, progress_beat_record
+from courses.learning.progress.selectors import lesson_for_progress_get
+from courses.learning.progress.services import (
     lesson_mark_complete,
-    progress_beat_record,
     technique_practice_log,
 )
+from courses.models import Course, Enrollment, Lesson, LessonCaption, Technique
 from media_pipeline.models import Video, VideoVersion
 from media_pipeline.processing import version_process
+from tests.factories import VideoFactory, VideoVersionFactory
 from tests.media_pipeline.conftest import make_clip
 
 SLUG = "craniosacral-therapy"
@@ -169,15 +166,8 @@ def test_lesson_without_a_playable_video_is_409(client, course, staff_user):
     assert response.json()["state"] == "no_video"
     assert response["Cache-Control"] == "private, no-store"
 
-    video = Video.objects.create(title="Being transcoded")
-    VideoVersion.objects.create(
-        video=video,
-        state=VideoVersion.State.TRANSCODING,
-        progress_percent=42,
-        original_key="originals/transcoding.mp4",
-        original_filename="lesson.mp4",
-        original_size=1,
-    )
+    video = VideoFactory(title="Being transcoded")
+    VideoVersionFactory(video=video, state=VideoVersion.State.TRANSCODING, progress_percent=42)
     lesson.video = video
     lesson.save(update_fields=["video"])
     response = client.get(playback_path(lesson))

@@ -15,23 +15,25 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from courses import intervals as iv
-from courses.models import Enrollment, Lesson, LessonProgress, Technique, TechniquePractice
-from courses.progress_api import BeatOut
-from courses.progress_selectors import (
-    beat_context_get,
+from courses.learning.progress import intervals as iv
+from courses.learning.progress.heartbeat.api import BeatOut
+from courses.learning.progress.heartbeat.selectors import beat_context_get
+from courses.learning.progress.heartbeat.services import (
+    Beat,
+    progress_beat_record,
+    progress_beat_write,
+)
+from courses.learning.progress.selectors import (
     course_progress_get,
     course_progress_marks,
     progress_resume_at,
 )
-from courses.progress_services import (
-    Beat,
+from courses.learning.progress.services import (
     ProgressError,
     lesson_mark_complete,
-    progress_beat_record,
-    progress_beat_write,
 )
-from media_pipeline.models import Video, VideoVersion
+from courses.models import Enrollment, Lesson, LessonProgress, Technique, TechniquePractice
+from tests.factories import VideoFactory, VideoVersionFactory
 
 CSRF_SECRET = "a" * 16 + "B" * 16  # a well-formed 32-character token secret
 
@@ -565,15 +567,7 @@ def test_replacing_the_video_re_evaluates_completion(learner, lesson):
     assert course_progress_marks(user=learner, course=course)[lesson.pk]["completed"]
 
     def replace(duration):
-        version = VideoVersion.objects.create(
-            video=lesson.video,
-            state=VideoVersion.State.READY,
-            playable=True,
-            duration_s=duration,
-            original_key=f"originals/replacement-{duration}.mp4",
-            original_filename="new.mp4",
-            original_size=1,
-        )
+        version = VideoVersionFactory(video=lesson.video, ready=True, duration_s=duration)
         lesson.video.current_version = version
         lesson.video.save(update_fields=["current_version"])
 
@@ -667,9 +661,7 @@ def test_course_percentage(learner, video_course):
     lesson_mark_complete(user=learner, lesson=Lesson.objects.get(course=course, number=5))
     assert course_progress_get(user=learner, course=course)["percent"] == 40.0
     # A video still processing is not counted until it can be watched.
-    Lesson.objects.filter(course=course, number=6).update(
-        video=Video.objects.create(title="processing")
-    )
+    Lesson.objects.filter(course=course, number=6).update(video=VideoFactory(title="processing"))
     assert course_progress_get(user=learner, course=course)["percent"] == 40.0
 
 
@@ -810,7 +802,7 @@ def test_a_beat_written_from_a_stale_read_retries_and_loses_nothing(learner, les
 
 
 def test_after_repeated_conflicts_a_beat_takes_the_row_lock(learner, lesson, monkeypatch):
-    from courses import progress_services
+    from courses.learning.progress.heartbeat import services as progress_services
 
     monkeypatch.setattr(progress_services, "_OPTIMISTIC_ATTEMPTS", 0)
     with CaptureQueriesContext(connection) as ctx:

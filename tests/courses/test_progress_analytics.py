@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from courses.analytics import BUCKETS, course_stats
+from courses.analytics.selectors import BUCKETS, course_stats
+from courses.catalog.services import curriculum_load
+from courses.learning.progress.heartbeat.services import Beat, progress_beat_record
+from courses.learning.progress.services import lesson_mark_complete
 from courses.models import Course, Enrollment, Lesson, Technique
-from courses.progress_services import Beat, lesson_mark_complete, progress_beat_record
-from courses.services import curriculum_load
 
 
 @pytest.fixture

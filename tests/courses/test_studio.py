@@ -8,6 +8,7 @@ import pytest
 
 from courses.models import Course, Lesson
 from media_pipeline.models import VideoVersion
+from tests.factories import InstructorFactory
 
 MIB = 1024 * 1024
 
@@ -29,8 +30,7 @@ def lesson(course) -> Lesson:
 
 @pytest.fixture
 def staff_client(client, django_user_model):
-    user = django_user_model.objects.create_user("instructor", password="pw-123456", is_staff=True)
-    client.force_login(user)
+    client.force_login(InstructorFactory(username="instructor"))
     return client
 
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from courses.learning.progress.selectors import course_progress_get
 from courses.management.lookups import course_get_or_fail, user_get_or_fail
-from courses.progress_selectors import course_progress_get
-from media_pipeline.selectors import duration_label
+from media_pipeline.formatting import duration_label
 
 
 def _ref(label: str, ref: dict | None) -> str:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from courses.enrollment.services import enrollment_create
 from courses.management.lookups import course_get_or_fail, user_get_or_fail
-from courses.services import enrollment_create
 
 
 class Command(BaseCommand):

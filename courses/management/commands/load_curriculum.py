@@ -3,7 +3,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.services import CurriculumError, curriculum_load
+from courses.catalog.services import CurriculumError, curriculum_load
 
 
 def default_path() -> Path:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from courses.services import demo_accounts_ensure
+from courses.accounts.services import demo_accounts_ensure
 
 
 class Command(BaseCommand):

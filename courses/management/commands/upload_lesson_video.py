@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.management.lookups import course_get_or_fail
 from courses.models import Lesson
-from courses.studio import lesson_preview_set, lesson_upload_start
+from courses.studio.services import lesson_preview_set, lesson_upload_start
 from media_pipeline.models import VideoVersion
 from media_pipeline.selectors import version_outcome_line
 from media_pipeline.storage import bucket, s3_client

@@ -1,0 +1,10 @@
+"""/accounts/: Django's auth views (login, POST logout, password change/reset) plus sign-up."""
+
+from django.urls import include, path
+
+from courses.accounts import views
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("", include("django.contrib.auth.urls")),
+]

@@ -1,0 +1,74 @@
+"""The lesson page: the player (or what the lesson covers and how to get access)."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from courses import access
+from courses.catalog.selectors import lesson_get, lesson_neighbours
+from courses.learning.playback.links import playback_url, time_param
+from courses.learning.playback.selectors import lesson_chapters, lesson_video_status
+from courses.learning.progress.selectors import progress_marks
+from courses.models import Lesson, lesson_duration_s
+from media_pipeline.formatting import duration_label
+
+
+def _chapter_rows(lesson: Lesson) -> list[dict]:
+    """The techniques with times, as the player's chapter list shows them."""
+    return [
+        {
+            "technique": t,
+            "start": time_param(t.start_s),
+            "end": time_param(t.end_s),
+            "label": duration_label(t.start_s),
+        }
+        for t in lesson_chapters(lesson)
+    ]
+
+
+def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    try:
+        lesson = lesson_get(course_slug=slug, number=number)
+    except Lesson.DoesNotExist:
+        raise Http404("No such lesson.") from None
+    can_watch = access.can_watch(user=request.user, lesson=lesson)
+    # Watching a paid lesson already took an enrollment (or staff); a preview did not.
+    records = can_watch and access.can_record(
+        user=request.user, lesson=lesson, enrolled=None if lesson.is_preview else True
+    )
+    previous_lesson, next_lesson = lesson_neighbours(lesson=lesson)
+    duration_s = lesson_duration_s(lesson)
+    # Locked lessons never look at the video: nothing about it is shown to them.
+    status = lesson_video_status(lesson) if can_watch else None
+    marks = progress_marks(user=request.user, course=lesson.course) if records else {}
+    context = {
+        "course": lesson.course,
+        "lesson": lesson,
+        "techniques": list(lesson.techniques.all()),
+        "chapters": _chapter_rows(lesson) if can_watch else [],
+        "can_watch": can_watch,
+        "video_ready": duration_s is not None,
+        "video_status": status,
+        # The page carries no media URLs: the player asks the API for signed ones.
+        "playback_url": playback_url(lesson) if status and status.playable else "",
+        "duration": duration_label(duration_s),
+        "previous_lesson": previous_lesson,
+        "next_lesson": next_lesson,
+        # Only pages that can record get the URLs: the player never even starts tracking
+        # for anonymous or non-enrolled viewers (the API would refuse them anyway).
+        "progress_url": (
+            reverse("api:lesson_progress_beat", kwargs={"lesson_id": lesson.pk})
+            if records and status and status.playable
+            else ""
+        ),
+        "complete_url": (
+            reverse("api:lesson_complete_mark", kwargs={"lesson_id": lesson.pk})
+            if records and lesson.video_id is None
+            else ""
+        ),
+        "mark": marks.get(lesson.pk),
+        "previous_mark": marks.get(previous_lesson.pk) if previous_lesson else None,
+        "next_mark": marks.get(next_lesson.pk) if next_lesson else None,
+    }
+    # Locked lessons still render a page (what it covers, how to get access) but say 403.
+    return render(request, "courses/lesson_detail.html", context, status=200 if can_watch else 403)

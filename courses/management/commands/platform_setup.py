@@ -1,0 +1,73 @@
+"""The platform's set-up, defined once: `make run` (platform/Procfile), the image's
+`entrypoint.sh setup` and docker-compose's one-shot `setup` service all run this.
+
+Every step is idempotent, so it runs on every start.
+"""
+
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+STEPS = (
+    ("migrate", ("--noinput",), "database migrations"),
+    ("storage_setup", (), "bucket and CORS"),
+    ("load_curriculum", (), "curriculum"),
+    ("seed_demo", (), "demo accounts"),
+)
+
+
+class Command(BaseCommand):
+    help = "Migrate, create the bucket and its CORS rule, load the curriculum, seed demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-demo", action="store_true", help="skip seed_demo (production images)"
+        )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="wait up to this long for a SeaweedFS (its /healthz) that is still starting",
+        )
+
+    def handle(self, *args, no_demo=False, wait=0, **options):
+        # Each step writes to the same streams as this command (call_command's own, if given).
+        streams = {
+            "verbosity": options["verbosity"],
+            "stdout": options.get("stdout") or sys.stdout,
+            "stderr": options.get("stderr") or sys.stderr,
+        }
+        deadline = time.monotonic() + wait
+        for name, arguments, what in STEPS:
+            if name == "seed_demo" and no_demo:
+                continue
+            self.stdout.write(f"setup: {what} ({name})")
+            if name == "storage_setup" and wait:
+                self._storage_setup_when_up(deadline, streams)
+            else:
+                call_command(name, *arguments, **streams)
+        self.stdout.write("setup: done")
+
+    def _storage_setup_when_up(self, deadline: float, streams: dict) -> None:
+        """storage_setup once S3 answers; retried while `weed -bucket` may race its create."""
+        health = f"{(settings.AWS_S3_ENDPOINT_URL or '').rstrip('/')}/healthz"
+        while True:
+            try:
+                if settings.AWS_S3_ENDPOINT_URL:
+                    with urllib.request.urlopen(health, timeout=2):
+                        pass
+                call_command("storage_setup", **streams)
+                return
+            except (OSError, CommandError) as error:  # URLError is an OSError
+                if time.monotonic() > deadline:
+                    if isinstance(error, CommandError):
+                        raise
+                    raise CommandError(
+                        f"object storage at {health} did not answer: {error}"
+                    ) from None
+            time.sleep(0.3)

@@ -1,0 +1,24 @@
+"""The courses app's models, one module per domain; imported from here as before."""
+
+from courses.models.catalog import (
+    Course,
+    Lesson,
+    LessonCaption,
+    Technique,
+    lesson_duration_s,
+    validate_webvtt,
+)
+from courses.models.enrollment import Enrollment
+from courses.models.learning import LessonProgress, TechniquePractice
+
+__all__ = [
+    "Course",
+    "Enrollment",
+    "Lesson",
+    "LessonCaption",
+    "LessonProgress",
+    "Technique",
+    "TechniquePractice",
+    "lesson_duration_s",
+    "validate_webvtt",
+]

@@ -1,0 +1,66 @@
+"""Staff-only JSON endpoints of the instructor studio: lessons, previews and uploads.
+
+Starting an upload is lesson-specific; sending parts, completing and aborting go on
+by version id (the pipeline's uploads, under /api/media/). Who may use them is
+courses.access.can_manage_lessons.
+"""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from courses import access
+from courses.models import Course, Lesson
+from courses.studio.selectors import lesson_row, studio_lessons
+from courses.studio.services import lesson_preview_set, lesson_upload_start
+from media_pipeline.uploads import UploadError, upload_description
+
+DENIED = "Only staff can manage lesson videos."
+
+router = Router(tags=["studio"], auth=django_auth)
+
+
+class UploadStartIn(Schema):
+    filename: str
+    size: int
+    # Same file again (name, size, modification time) = resume its unfinished upload.
+    fingerprint: str = ""
+
+
+class PreviewIn(Schema):
+    is_preview: bool
+
+
+@router.get("/studio/lessons")
+def studio_lessons_get(request, course: str | None = None):
+    access.api_require(request, access.can_manage_lessons, denied=DENIED)
+    course_obj = get_object_or_404(Course, slug=course) if course else None
+    return {"lessons": [lesson_row(lesson) for lesson in studio_lessons(course=course_obj)]}
+
+
+@router.post("/studio/lessons/{lesson_id}/uploads")
+def lesson_upload_start_post(request, lesson_id: int, payload: UploadStartIn):
+    access.api_require(request, access.can_manage_lessons, denied=DENIED)
+    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    try:
+        version, resumed = lesson_upload_start(
+            lesson=lesson,
+            filename=payload.filename,
+            size=payload.size,
+            uploaded_by=request.user,
+            fingerprint=payload.fingerprint,
+        )
+    except UploadError as exc:
+        too_large = payload.size > settings.MEDIA_UPLOAD_MAX_BYTES
+        raise HttpError(413 if too_large else 400, str(exc)) from exc
+    return {**upload_description(version), "resumed": resumed}
+
+
+@router.post("/studio/lessons/{lesson_id}/preview")
+def lesson_preview_post(request, lesson_id: int, payload: PreviewIn):
+    access.api_require(request, access.can_manage_lessons, denied=DENIED)
+    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    lesson_preview_set(lesson=lesson, is_preview=payload.is_preview)
+    return {"id": lesson.pk, "is_preview": lesson.is_preview}

@@ -1,0 +1,19 @@
+"""`{% load formatting %}`: the platform's one duration and size rule, for templates."""
+
+from django import template
+
+from media_pipeline.formatting import duration_label, size_label
+
+register = template.Library()
+
+
+@register.filter(name="duration")
+def duration_filter(seconds, missing: str = ""):
+    """{{ lesson.duration_s|duration }} → 12:05 or 1:02:05."""
+    return duration_label(seconds, missing=missing)
+
+
+@register.filter(name="size")
+def size_filter(size):
+    """{{ bytes|size }} → 312.4 MB."""
+    return "" if size is None else size_label(size)
