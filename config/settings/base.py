@@ -80,7 +80,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The ORM's cursors bind client-side and never prepare; config.db (the player's
+    # The ORM's cursors bind client-side and never prepare; the heartbeat's db module
+    # (courses/learning/progress/heartbeat/db.py, the player's
     # heartbeat) lets PostgreSQL plan its statements once per connection
     # after this many runs. Set it empty behind a transaction-mode PgBouncer, which
     # cannot keep prepared statements.
@@ -205,7 +206,7 @@ CELERY_BEAT_SCHEDULE = {
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ReusedClientRedisCache",
+            "BACKEND": "courses.learning.progress.heartbeat.cache.ReusedClientRedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "cache",
         }
@@ -224,7 +225,7 @@ MEDIA_WORK_DIR = Path(env.str("MEDIA_WORK_DIR", default=str(DATA_DIR / "transcod
 MEDIA_X264_PRESET = env.str("MEDIA_X264_PRESET", default="veryfast")
 MEDIA_SIGNED_URL_TTL_S = env.int("MEDIA_SIGNED_URL_TTL_S", default=4 * 3600)
 
-# --- Learner progress (rules in courses/progress.py) -------------------------
+# --- Learner progress (rules in courses/learning/progress/rules.py; defaults only here)
 # Share of a lesson's current duration that must have been played to complete it.
 PROGRESS_COMPLETE_RATIO = env.float("PROGRESS_COMPLETE_RATIO", default=0.9)
 # Fastest speed the player offers; beats may claim at most this x wall time (+ slack).

@@ -1,5 +1,5 @@
-"""config.db (prepared statements, the read that doubles as the health check) and
-config.cache (sessions in Redis), against the real PostgreSQL and Redis."""
+"""heartbeat.db (prepared statements, the read that doubles as the health check) and
+heartbeat.cache (sessions in Redis), against the real PostgreSQL and Redis."""
 
 import psycopg
 import pytest
@@ -58,7 +58,10 @@ def test_a_failing_statement_still_raises_on_a_live_connection():
 
 
 def test_sessions_live_in_the_shared_redis_cache():
-    assert settings.CACHES["default"]["BACKEND"] == "config.cache.ReusedClientRedisCache"
+    assert (
+        settings.CACHES["default"]["BACKEND"]
+        == "courses.learning.progress.heartbeat.cache.ReusedClientRedisCache"
+    )
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
     cache.set("config-test-key", {"a": 1}, 30)
     assert cache.get("config-test-key") == {"a": 1}
@@ -78,3 +81,33 @@ def test_logging_out_ends_the_session_for_every_process(django_user_model):
     client.logout()
     # Gone from the shared cache, so no other web process can still accept it.
     assert cache.get(f"django.contrib.sessions.cached_db{key}") is None
+
+
+def test_the_private_django_parts_the_heartbeat_uses_are_still_there():
+    """Fails loudly when Django changes under the heartbeat's private uses.
+
+    courses.learning.progress.heartbeat uses undocumented parts of Django 5.2, kept
+    because the progress benchmark showed the supported ways cost more than 10 % of the
+    heartbeat's rate (README, "Benchmarks"). On another Django version, re-read each use
+    (heartbeat/db.py, heartbeat/cache.py, heartbeat/session_claims.py), re-run
+    `make bench`, then update the version here.
+    """
+    import django
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.core.cache.backends.redis import RedisCacheClient
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    assert django.VERSION[:2] == (5, 2), "re-check the heartbeat's private Django uses"
+    assert callable(BaseDatabaseWrapper._prepare_cursor)
+    assert connection.vendor != "postgresql" or hasattr(connection, "health_check_done")
+    assert hasattr(connection, "health_check_enabled")
+    assert callable(RedisCacheClient._get_connection_pool)
+    assert "_client" in RedisCacheClient(["redis://127.0.0.1:6379/0"]).__dict__
+    assert issubclass(ServerBindingCursor, object) and callable(register_tzloader)
+    assert (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY) == (
+        "_auth_user_id",
+        "_auth_user_backend",
+        "_auth_user_hash",
+    )

@@ -41,27 +41,27 @@ RECENT_BEAT_IDS = 32  # retries and sendBeacon duplicates arrive within seconds
 
 
 def complete_ratio() -> float:
-    return float(getattr(settings, "PROGRESS_COMPLETE_RATIO", 0.9))
+    return float(settings.PROGRESS_COMPLETE_RATIO)
 
 
 def max_rate() -> float:
-    return float(getattr(settings, "PROGRESS_MAX_RATE", 2.0))
+    return float(settings.PROGRESS_MAX_RATE)
 
 
 def slack_s() -> float:
-    return float(getattr(settings, "PROGRESS_SLACK_S", 15.0))
+    return float(settings.PROGRESS_SLACK_S)
 
 
 def first_beat_max_s() -> float:
-    return float(getattr(settings, "PROGRESS_FIRST_BEAT_MAX_S", 40.0))
+    return float(settings.PROGRESS_FIRST_BEAT_MAX_S)
 
 
 def max_intervals() -> int:
-    return int(getattr(settings, "PROGRESS_MAX_INTERVALS", 500))
+    return int(settings.PROGRESS_MAX_INTERVALS)
 
 
 def resume_tail_s() -> float:
-    return float(getattr(settings, "PROGRESS_RESUME_TAIL_S", 10.0))
+    return float(settings.PROGRESS_RESUME_TAIL_S)
 
 
 def as_union(stored) -> list[iv.Interval]:

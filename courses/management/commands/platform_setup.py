@@ -4,8 +4,10 @@
 Every step is idempotent, so it runs on every start.
 """
 
+import contextlib
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from django.conf import settings
@@ -32,7 +34,7 @@ class Command(BaseCommand):
             type=float,
             default=0,
             metavar="SECONDS",
-            help="wait up to this long for a SeaweedFS (its /healthz) that is still starting",
+            help="wait up to this long for object storage that is still starting",
         )
 
     def handle(self, *args, no_demo=False, wait=0, **options):
@@ -58,9 +60,9 @@ class Command(BaseCommand):
         health = f"{(settings.AWS_S3_ENDPOINT_URL or '').rstrip('/')}/healthz"
         while True:
             try:
-                if settings.AWS_S3_ENDPOINT_URL:
-                    with urllib.request.urlopen(health, timeout=2):
-                        pass
+                if settings.AWS_S3_ENDPOINT_URL:  # refused while weed starts; any answer will do
+                    with contextlib.suppress(urllib.error.HTTPError):
+                        urllib.request.urlopen(health, timeout=2).close()
                 call_command("storage_setup", **streams)
                 return
             except (OSError, CommandError) as error:  # URLError is an OSError
