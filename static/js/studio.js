@@ -1,4 +1,5 @@
 // The instructor studio: uploads, live processing state, preview toggles.
+import { durationLabel } from "./format.js";
 import {
   MultipartUpload,
   UploadCancelled,
@@ -64,15 +65,6 @@ function uploadApi(lessonId) {
 const rowsById = new Map(config.lessons.map((row) => [String(row.id), row]));
 const uploadingLessons = new Set(); // lessons this page is sending a file for
 
-function durationLabel(seconds) {
-  if (seconds == null) return "--:--";
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
-
 function el(tag, attrs = {}, text = "") {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
@@ -87,9 +79,8 @@ function renderCurrent(cell, version) {
     return;
   }
   const names = version.renditions.map((r) => r.name).join(", ");
-  cell.textContent = names
-    ? `${durationLabel(version.duration_s)} · ${names}`
-    : durationLabel(version.duration_s);
+  const duration = durationLabel(version.duration_s, "--:--");
+  cell.textContent = names ? `${duration} · ${names}` : duration;
 }
 
 function renderLatest(cell, version, lessonId) {
