@@ -19,6 +19,7 @@ from django.db import transaction
 from django.test import Client
 
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
+from media_pipeline.formatting import duration_label
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing import version_process
 from tests.media_pipeline.conftest import make_clip
@@ -191,6 +192,87 @@ def test_looping_a_technique_wraps_and_counts(browser, live_server, course, lear
     pressed = page.locator(".chapter", has_text="Cranial vault hold").locator("[data-chapter-loop]")
     assert pressed.get_attribute("aria-pressed") == "true"
     assert state["errors"] == [] and page.errors == []
+
+
+def test_keyboard_shortcuts(browser, live_server, course, learner, lesson_video):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    page.focus("[data-player]")  # "in" the player, as after a click on the picture
+    video = "window.coursePlayer.video"
+    page.keyboard.press("k")
+    wait_for_time(page, 1)
+    page.keyboard.press(" ")
+    page.wait_for_function(f"() => {video}.paused", timeout=5_000)
+    t = player_state(page)["t"]
+    page.keyboard.press("ArrowRight")
+    assert abs(player_state(page)["t"] - (t + 5)) < 0.01
+    page.keyboard.press("ArrowLeft")
+    assert abs(player_state(page)["t"] - t) < 0.01
+    page.keyboard.press(".")  # one frame on, only while paused
+    assert abs(player_state(page)["t"] - (t + 1 / 30)) < 0.01
+    page.keyboard.press(",")
+    assert abs(player_state(page)["t"] - t) < 0.01
+    page.keyboard.press("ArrowDown")
+    assert abs(page.evaluate(f"() => {video}.volume") - 0.9) < 1e-6
+    page.keyboard.press("ArrowUp")
+    assert abs(page.evaluate(f"() => {video}.volume") - 1) < 1e-6
+    mute = page.locator('[data-action="mute"]')
+    page.keyboard.press("m")
+    assert page.evaluate(f"() => {video}.muted") and mute.get_attribute("aria-pressed") == "true"
+    assert mute.inner_text() == "Unmute"
+    page.keyboard.press("m")
+    assert not page.evaluate(f"() => {video}.muted") and mute.inner_text() == "Mute"
+    # The clip has no captions: C does nothing and the CC button stays hidden.
+    page.keyboard.press("c")
+    assert page.locator('[data-action="captions"]').is_hidden()
+    assert page.evaluate(f"() => [...{video}.textTracks].every((t) => t.mode !== 'showing')")
+    # Keys typed into a form field are the field's, not the player's.
+    assert page.evaluate(f"() => {video}.paused")
+    page.focus('[data-control="speed"]')
+    page.keyboard.press("k")
+    assert page.evaluate(f"() => {video}.paused")
+    assert player_state(page)["errors"] == [] and page.errors == []
+
+
+def test_ab_loop_and_seek_preview(browser, live_server, course, learner, lesson_video):
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    loop_range = page.locator("[data-loop-range]")
+    page.click('[data-action="set-b"]')  # B before A: a hint, no loop
+    assert loop_range.inner_text() == "Set B after A: play on past point A first."
+    page.evaluate("() => window.coursePlayer.player.seek(2)")
+    page.click('[data-action="set-a"]')
+    assert loop_range.inner_text() == "A 0:02"
+    page.evaluate("() => window.coursePlayer.player.seek(3.6)")
+    page.click('[data-action="set-b"]')
+    assert loop_range.inner_text() == "0:02–0:04"  # 3.6 s is written 0:04
+    loop_ab = page.locator('[data-action="loop-ab"]')
+    loop_ab.click()
+    assert loop_ab.get_attribute("aria-pressed") == "true"
+    assert loop_range.inner_text() == "0:02–0:04 looping"
+    page.wait_for_function(
+        "() => window.coursePlayer.state.loopCount >= 1", timeout=PLAY_TIMEOUT_MS
+    )
+    assert 2 <= player_state(page)["t"] < 3.7
+    assert int(page.locator("[data-loop-count]").inner_text()) >= 1
+    page.click('[data-action="loop-clear"]')
+    assert loop_range.inner_text() == "No loop" and loop_ab.get_attribute("aria-pressed") == "false"
+    assert player_state(page)["loop"] == {"a": None, "b": None}
+
+    # Hovering the seek bar previews the time there, with the technique playing at it.
+    area = page.locator("[data-seek-area]").bounding_box()
+    page.mouse.move(area["x"] + area["width"] * 6 / 16, area["y"] + area["height"] / 2)
+    preview = page.locator("[data-preview]")
+    assert preview.is_visible()
+    assert (
+        page.locator("[data-preview-label]").inner_text()
+        == "0:06 · Technique 1: Cranial vault hold"
+    )
+    page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] + 60)
+    assert preview.is_hidden()
+    assert player_state(page)["errors"] == [] and page.errors == []
 
 
 def test_anonymous_visitor_plays_a_preview(browser, live_server, course, lesson_video):
@@ -419,7 +501,12 @@ def test_watching_is_recorded_shown_and_resumed(
     )
     assert abs(player_state(page)["t"] - paused_at) <= 1.5
     resumed = page.locator("[data-resumed]")
-    assert resumed.is_visible() and f"Resumed at 0:0{int(paused_at)}" in resumed.inner_text()
+    resume_at = page.evaluate("() => window.coursePlayer.player.grant.resume_at_s")
+    assert abs(resume_at - paused_at) <= 1.5
+    # Written as everywhere else: whole seconds, halves up (8.6 s is 0:09).
+    assert (
+        resumed.is_visible() and f"Resumed at {duration_label(resume_at)}" in resumed.inner_text()
+    )
     page.click('[data-action="start-over"]')
     page.wait_for_function(
         "() => window.coursePlayer.video.currentTime < 2 && !window.coursePlayer.video.paused",
@@ -534,4 +621,33 @@ def test_anonymous_previews_send_no_beats(
         page.click("[data-preview-close]")  # closing pauses: a beat
     assert answer.value.status == 200
     assert answer.value.url.endswith(f"/api/lessons/{course.preview.pk}/progress")
+    assert page.errors == []
+
+
+# --- the one duration formatter ----------------------------------------------------------
+
+DURATIONS = [0, 0.4, 0.5, 59.4, 59.6, 61, 599.5, 3599.4, 3599.5, 3600, 3725.4, 86399.6]
+
+
+def test_js_duration_label_matches_python(browser, live_server):
+    """static/js/format.js writes durations exactly as media_pipeline.formatting does."""
+    page = new_page(browser, live_server)
+    page.goto(live_server.url + "/")
+    labels = page.evaluate(
+        """async (values) => {
+            const { durationLabel } = await import('/static/js/format.js');
+            return {
+                values: values.map((v) => durationLabel(v)),
+                missing: [durationLabel(null), durationLabel(NaN), durationLabel(undefined)],
+                placeholder: durationLabel(null, '--:--'),
+            };
+        }""",
+        DURATIONS,
+    )
+    expected = [duration_label(v) for v in DURATIONS]
+    assert labels["values"] == expected
+    assert expected[4] == "1:00" and expected[8] == "1:00:00"  # halves and .6 round up
+    assert labels["missing"] == ["", "", ""]
+    assert duration_label(None) == duration_label(float("nan")) == ""
+    assert labels["placeholder"] == duration_label(None, missing="--:--") == "--:--"
     assert page.errors == []

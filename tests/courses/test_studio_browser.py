@@ -11,6 +11,7 @@ from django.test import Client
 
 from courses.models import Course, Lesson
 from media_pipeline.models import VideoVersion
+from tests.factories import InstructorFactory
 from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
@@ -49,8 +50,9 @@ def logged_in_page(browser, live_server, user):
 
 
 @pytest.fixture
-def staff_page(browser, live_server, django_user_model, lessons, seaweedfs):
-    user = django_user_model.objects.create_user("instructor", password="x", is_staff=True)
+def staff_page(browser, live_server, lessons, seaweedfs):
+    # Staff with the studio's permission: is_staff alone no longer opens the studio.
+    user = InstructorFactory(username="instructor")
     page = logged_in_page(browser, live_server, user)
     yield page
     page.context.close()
