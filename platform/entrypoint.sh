@@ -1,8 +1,8 @@
 #!/bin/sh
 # Entrypoint of the platform image (platform/Dockerfile).
 #
-#   entrypoint.sh setup                 one-shot: migrate, create/configure the bucket, load
-#                                       the curriculum; docker-compose runs it before the app
+#   entrypoint.sh setup                 one-shot `manage.py platform_setup --no-demo`: migrate,
+#                                       bucket + CORS, curriculum; compose runs it before the app
 #   entrypoint.sh healthcheck web       exit 0 when GET /api/health answers 200
 #   entrypoint.sh healthcheck worker    exit 0 when this container's Celery worker answers ping
 #   entrypoint.sh healthcheck beat      exit 0 when the broker accepts a connection
@@ -14,10 +14,9 @@ set -eu
 
 case "${1:-}" in
 setup)
-    # Each command is idempotent, so re-running the stack (or this service) is safe.
-    python manage.py migrate --noinput
-    python manage.py storage_setup
-    python manage.py load_curriculum
+    # The steps `make run` runs too (courses/management/commands/platform_setup.py), all
+    # idempotent, so re-running the stack (or this service) is safe. No demo accounts here.
+    exec python manage.py platform_setup --no-demo
     ;;
 healthcheck)
     case "${2:-}" in

@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "platform" / "Dockerfile"
 ENTRYPOINT = REPO_ROOT / "platform" / "entrypoint.sh"
+PROCFILE = REPO_ROOT / "platform" / "Procfile"
 PRODUCTION_SETTINGS = REPO_ROOT / "config" / "settings" / "production.py"
 
 # Services that must run the platform image; `setup` (the one-shot) is checked with them.
@@ -225,20 +226,23 @@ def test_celery_app_is_config_celery(app_services):
 
 
 def test_management_commands_exist():
-    """Every `manage.py X` the image, compose stack and runner use is a real command."""
+    """Every `manage.py X` the image, compose stack and `make run` use is a real command."""
     from django.core.management import get_commands
+
+    from courses.management.commands.platform_setup import STEPS
 
     sources = {
         "platform/entrypoint.sh": ENTRYPOINT.read_text(),
         "platform/Dockerfile": DOCKERFILE.read_text(),
         "docker-compose.yml": COMPOSE_FILE.read_text(),
+        "platform/Procfile": PROCFILE.read_text(),
     }
     used = {
         (name, command)
         for name, text in sources.items()
         for command in re.findall(r"manage\.py\s+([a-z_]+)", text)
     }
-    used |= {("platform/run.py", command[0]) for command in runner_setup_commands()}
+    used |= {("platform_setup", name) for name, *_ in STEPS}
     available = set(get_commands())
     unknown = sorted(
         f"{command} (in {source})" for source, command in used if command not in available
@@ -246,15 +250,12 @@ def test_management_commands_exist():
     assert not unknown, f"management commands that do not exist: {unknown}"
 
 
-def runner_setup_commands() -> list[list[str]]:
-    # Read platform/run.py's SETUP_COMMANDS from its source: `platform` is not a package.
-    tree = ast.parse((REPO_ROOT / "platform" / "run.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "SETUP_COMMANDS" for t in node.targets
-        ):
-            return [list(command) for command in ast.literal_eval(node.value)]
-    raise AssertionError("platform/run.py has no SETUP_COMMANDS")
+def test_image_and_make_run_share_the_set_up():
+    """The set-up steps are defined once, in platform_setup: the image and make run call it."""
+    setup_branch = re.search(r"^setup\)\n(.*?)^\s*;;", ENTRYPOINT.read_text(), re.M | re.S)
+    assert setup_branch, "platform/entrypoint.sh has no setup) branch"
+    assert re.findall(r"manage\.py\s+([a-z_]+)", setup_branch.group(1)) == ["platform_setup"]
+    assert re.findall(r"manage\.py\s+([a-z_]+)", PROCFILE.read_text()) == ["platform_setup"]
 
 
 def test_setup_service_is_a_one_shot_before_the_app(services, app_services):
