@@ -4,13 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint format setup services
+.PHONY: run test bench bench-deps lint format setup services
 
 setup:
 	@bash platform/setup.sh
 
 run: setup
-	@exec $(PY) platform/run.py
+	@exec $(PY) platform/preflight.py
 
 services:
 	@bash platform/services-up.sh
@@ -21,8 +21,13 @@ test: setup services
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: setup services
+bench: setup services bench-deps
 	$(PY) -m pytest bench -s -q -p no:cacheprovider
+
+# wrk drives the progress benchmark; Debian's package, installed as .ci/run does.
+bench-deps:
+	@command -v wrk >/dev/null || { apt-get update -q \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk; }
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -1,8 +1,8 @@
-"""Gunicorn settings shared by `make run` (platform/run.py) and the Docker image.
+"""Gunicorn settings shared by `make run` (platform/Procfile) and the Docker image.
 
 Every value can be tuned from the environment so that the same file serves a laptop
-(run.py binds 127.0.0.1 and asks for 2 workers) and a container (0.0.0.0, sized by cores).
-Command-line flags (e.g. run.py's ``--bind``) override what is set here.
+(make run binds 127.0.0.1 and asks for 2 workers) and a container (0.0.0.0, sized by cores).
+Command-line flags (e.g. the Procfile's ``--bind``) override what is set here.
 """
 
 import os
@@ -36,7 +36,8 @@ workers = _int_from_env("WEB_CONCURRENCY", min(2 * _usable_cores() + 1, MAX_DEFA
 # Uploads and downloads go straight to S3 with presigned URLs, so no request should need
 # long; a worker stuck past this is killed and replaced.
 timeout = _int_from_env("WEB_TIMEOUT", 60)
-# How long SIGTERM waits for in-flight requests; kept below Docker's and run.py's kill delay.
+# How long SIGTERM waits for in-flight requests; kept below Docker's kill delay (make run
+# asks for 4 s: honcho kills what is left after 5 s).
 graceful_timeout = _int_from_env("WEB_GRACEFUL_TIMEOUT", 8)
 keepalive = _int_from_env("WEB_KEEPALIVE", 5)
 
@@ -44,7 +45,7 @@ keepalive = _int_from_env("WEB_KEEPALIVE", 5)
 max_requests = _int_from_env("WEB_MAX_REQUESTS", 1000)
 max_requests_jitter = max(max_requests // 10, 0)
 
-# Logs go to stdout/stderr: run.py writes them to .data/logs/web.log, Docker to its log driver.
+# Logs go to stdout/stderr: make run copies them to .data/logs/web.log, Docker to its log driver.
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
@@ -64,3 +65,10 @@ if os.path.isdir("/dev/shm"):
 # image's user may have no writable home. Open it only where asked for.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
+
+
+def post_worker_init(worker):
+    # `make run` (platform/preflight.py) hands over the URLs to print once the first worker
+    # has loaded Django and can answer.
+    if worker.age == 1 and os.environ.get("PLATFORM_READY_MESSAGE"):
+        print(os.environ["PLATFORM_READY_MESSAGE"], flush=True)

@@ -71,7 +71,7 @@ fi
 
 # --- 4. .env ------------------------------------------------------------------------------
 # Only keys the file lacks are added; existing values, the user's own lines and the block
-# platform/run.py manages are never touched.
+# platform/preflight.py manages are never touched.
 random_token() { "$VENV/bin/python" -c 'import secrets,sys; print(secrets.token_urlsafe(int(sys.argv[1])))' "$1"; }
 has_key() { [ -f "$ENV_FILE" ] && grep -Eq "^(export )?$1=" "$ENV_FILE"; }
 

@@ -1,24 +1,25 @@
-"""platform/run.py, the `make run` process runner.
+"""`make run`: platform/preflight.py, then honcho on platform/Procfile.
 
-The end-to-end test starts the real runner from the repository root, with free ports, a
-temporary data dir and sqlite database, and Redis db 15; waits for the site; checks that
-S3 refuses unsigned reads but serves presigned ones; then sends SIGINT and checks that the
-runner exits 0 and that every process it started is gone. The other tests cover the
-clean refusal of a taken port and the .env broker bookkeeping, in-process.
+The end-to-end test starts the real runner (what `make run` execs) from the repository root,
+with free ports, a temporary data dir, .env and sqlite database, and Redis db 15; waits for
+the site; checks that S3 refuses unsigned reads but serves presigned ones and that every
+process logs into its file; then sends SIGINT and checks that everything it started is gone
+within 10 s. A second start on the same data dir, with no Redis answering, runs on the
+filesystem broker and is stopped with SIGTERM. The other tests cover the one-line refusal of
+a taken port and the .env broker bookkeeping, in-process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,11 +28,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RUNNER = REPO_ROOT / "platform" / "run.py"
+PREFLIGHT = REPO_ROOT / "platform" / "preflight.py"
 # The catalog: answering 200 proves migrations ran and the curriculum was loaded.
 READY_PATH = "/"
 STARTUP_TIMEOUT = 120
-STOP_TIMEOUT = 60
+STOP_LIMIT = 10  # seconds from the signal to the last process gone (README)
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
 BUCKET = "course-media"
 
@@ -39,11 +40,10 @@ BUCKET = "course-media"
 # --------------------------------------------------------------------------- helpers
 
 
-def load_runner_module():
-    """Import platform/run.py by path (the `platform` folder is deliberately no package)."""
-    spec = importlib.util.spec_from_file_location("platform_run_under_test", RUNNER)
+def load_preflight():
+    """Import platform/preflight.py by path (the `platform` folder is deliberately no package)."""
+    spec = importlib.util.spec_from_file_location("platform_preflight_under_test", PREFLIGHT)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while defining
     spec.loader.exec_module(module)
     return module
 
@@ -93,8 +93,6 @@ def runner_environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.local",
         PLATFORM_DATA_DIR=str(tmp_path / "data"),
         PLATFORM_ENV_FILE=str(tmp_path / "runner.env"),  # keep the checkout's .env untouched
-        PLATFORM_QUIET="1",
-        PLATFORM_STOP_GRACE="15",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         REDIS_URL=TEST_REDIS_URL,
         DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
@@ -127,42 +125,43 @@ def http_status(url: str) -> int | None:
         return None
 
 
-def process_table() -> dict[int, tuple[str, int, int]]:
-    """pid -> (state, parent pid, process group) for every process, from /proc."""
+def process_table() -> dict[int, tuple[str, int, int, str]]:
+    """pid -> (state, parent pid, process group, command) for every process, from /proc."""
     table = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()
-        table[int(entry.name)] = (fields[0], int(fields[1]), int(fields[2]))
+        table[int(entry.name)] = (fields[0], int(fields[1]), int(fields[2]), command)
     return table
 
 
-def descendants(root: int) -> set[int]:
+def descendants(root: int) -> dict[int, tuple[str, int, int, str]]:
     table = process_table()
-    found, frontier = set(), {root}
+    found, frontier = {}, {root}
     while frontier:
-        children = {pid for pid, (_, ppid, _) in table.items() if ppid in frontier}
-        frontier = children - found
-        found |= children
+        children = {pid: row for pid, row in table.items() if row[1] in frontier}
+        frontier = set(children) - set(found)
+        found.update(children)
     return found
 
 
 def living(pids: set[int], groups: set[int]) -> list[str]:
     """The given pids, and members of the given groups, that still exist (zombies aside)."""
     return [
-        f"pid {pid} (state {state}, group {pgrp})"
-        for pid, (state, _, pgrp) in process_table().items()
+        f"pid {pid} (state {state}, group {pgrp}): {command[:120]}"
+        for pid, (state, _, pgrp, command) in process_table().items()
         if state != "Z" and (pid in pids or pgrp in groups)
     ]
 
 
 def output_tail(path: Path, lines: int = 40) -> str:
-    """The runner's console output, then the end of each child's log, for failures."""
+    """The runner's console output, then the end of each process's log, for failures."""
     parts = [path, *sorted((path.parent / "data" / "logs").glob("*.log"))]
     report = []
     for part in parts:
@@ -179,60 +178,106 @@ def kill_leftovers(runner: subprocess.Popen, groups: set[int]) -> None:
     runner.wait(timeout=10)
 
 
-# --------------------------------------------------------------------------- end to end
-
-
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks read /proc (Linux)")
-def test_runner_starts_the_platform_and_stops_everything_on_sigint(tmp_path):
-    env = runner_environment(tmp_path)
-    port, s3_endpoint = env["PORT"], env["AWS_S3_ENDPOINT_URL"]
-    pidfile = tmp_path / "data" / "run" / "processes.json"
-    console = tmp_path / "runner-output.txt"
+def start_runner(env: dict[str, str], console: Path) -> subprocess.Popen:
     with console.open("wb") as output:
-        runner = subprocess.Popen(
-            [sys.executable, str(RUNNER)],
+        return subprocess.Popen(
+            [sys.executable, str(PREFLIGHT)],
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # our own SIGINT, not the terminal's, stops it
+            start_new_session=True,  # our own signal, not the terminal's, stops it
         )
-    groups: set[int] = set()
+
+
+def wait_until_serving(runner: subprocess.Popen, port: str, console: Path) -> float:
+    started = time.monotonic()
+    while http_status(f"http://127.0.0.1:{port}{READY_PATH}") != 200:
+        assert runner.poll() is None, (
+            f"runner exited with {runner.returncode} before the site answered:\n"
+            + output_tail(console)
+        )
+        assert time.monotonic() - started < STARTUP_TIMEOUT, (
+            f"no 200 from {READY_PATH} within {STARTUP_TIMEOUT}s:\n" + output_tail(console)
+        )
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def stop_and_check(runner: subprocess.Popen, signum: int, console: Path) -> float:
+    """Signal the runner; every process below it must be gone within STOP_LIMIT seconds."""
+    tracked = descendants(runner.pid)
+    commands = " ".join(row[3] for row in tracked.values())
+    for program in ("weed", "gunicorn", "celery", "tee"):
+        assert program in commands, f"no {program} below the runner: {commands}"
+    groups = {row[2] for row in tracked.values()} | {runner.pid}
+    signalled = time.monotonic()
+    runner.send_signal(signum)
+    exit_code = runner.wait(timeout=STOP_LIMIT + 5)
+    while (left := living(set(tracked), groups)) and time.monotonic() - signalled < STOP_LIMIT:
+        time.sleep(0.05)
+    stopped_after = time.monotonic() - signalled
+    assert not left, f"still running {STOP_LIMIT}s after {signum!r}: {left}"
+    # honcho's exit codes for the signals (128 + signal number).
+    assert exit_code == 128 + signum, output_tail(console)
+    text = console.read_text(errors="replace")
+    assert "Traceback" not in text, output_tail(console)
+    return stopped_after
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process checks read /proc (Linux)")
+def test_runner_starts_the_platform_and_stops_everything_on_a_signal(tmp_path):
+    env = runner_environment(tmp_path)
+    port, s3_endpoint = env["PORT"], env["AWS_S3_ENDPOINT_URL"]
+    console = tmp_path / "runner-output.txt"
+    runner = start_runner(env, console)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while http_status(f"http://127.0.0.1:{port}{READY_PATH}") != 200:
-            assert runner.poll() is None, (
-                f"runner exited with {runner.returncode} before the site answered:\n"
-                + output_tail(console)
-            )
-            assert time.monotonic() < deadline, (
-                f"no 200 from {READY_PATH} within {STARTUP_TIMEOUT}s:\n" + output_tail(console)
-            )
-            time.sleep(0.5)
-
-        record = json.loads(pidfile.read_text())
-        assert record["runner"] == runner.pid
-        started = {entry["name"]: entry for entry in record["processes"]}
-        assert {"seaweedfs", "worker", "web"} <= set(started), started
-        groups = {entry["pgid"] for entry in started.values()}
-        # Everything below the runner now: gunicorn workers, celery's pool, ...
-        tracked = descendants(runner.pid) | {runner.pid}
-        assert {entry["pid"] for entry in started.values()} <= tracked
-
+        first_start = wait_until_serving(runner, port, console)
         check_s3_auth_is_enforced(s3_endpoint, env)
-
-        runner.send_signal(signal.SIGINT)
-        exit_code = runner.wait(timeout=STOP_TIMEOUT)
-        assert exit_code == 0, output_tail(console)
-        deadline = time.monotonic() + 5  # the last exits may still be settling
-        while (left := living(tracked, groups)) and time.monotonic() < deadline:
+        text = console.read_text(errors="replace")
+        assert "broker: " in text, text  # Redis db 15 when it answers, else the fallback
+        assert text.count("created, password ") == 2, "demo passwords are printed when created"
+        deadline = time.monotonic() + 10  # printed by gunicorn's when_ready, just before
+        while f"http://127.0.0.1:{port}/admin/" not in console.read_text(errors="replace"):
+            assert time.monotonic() < deadline, output_tail(console)
             time.sleep(0.1)
-        assert not left, f"still running after the runner exited: {left}"
-        assert "Traceback" not in console.read_text(errors="replace")
+        # Every process logs into its own file too (the worker may still be connecting).
+        logs = tmp_path / "data" / "logs"
+        expected = {"seaweedfs": "SeaweedFS", "setup": "setup: done", "web": "Listening at"}
+        expected["worker"] = "ready."
+        deadline = time.monotonic() + 60
+        for name, line in expected.items():
+            while line not in (logs / f"{name}.log").read_text(errors="replace"):
+                assert time.monotonic() < deadline, f"{name}.log:\n" + output_tail(console)
+                time.sleep(0.2)
+        first_stop = stop_and_check(runner, signal.SIGINT, console)
     finally:
-        if runner.poll() is None or living(set(), groups):
-            kill_leftovers(runner, groups)
+        if runner.poll() is None:
+            kill_leftovers(runner, {row[2] for row in descendants(runner.pid).values()})
+
+    # Second start on the same data dir, with no Redis: the filesystem broker, then SIGTERM.
+    (closed,) = free_ports(1)
+    env["REDIS_URL"] = f"redis://127.0.0.1:{closed}/0"
+    console = tmp_path / "runner-output-2.txt"
+    runner = start_runner(env, console)
+    try:
+        second_start = wait_until_serving(runner, port, console)
+        text = console.read_text(errors="replace")
+        assert "falling back to kombu's filesystem transport" in text, text
+        assert "CELERY_BROKER_URL=filesystem://" in (tmp_path / "runner.env").read_text()
+        assert "created, password" not in text, "demo passwords are printed once only"
+        second_stop = stop_and_check(runner, signal.SIGTERM, console)
+    finally:
+        if runner.poll() is None:
+            kill_leftovers(runner, {row[2] for row in descendants(runner.pid).values()})
+    print(
+        f"\nstart {first_start:.1f}s then {second_start:.1f}s;"
+        f" stop {first_stop:.1f}s (SIGINT), {second_stop:.1f}s (SIGTERM)"
+    )
 
 
 def check_s3_auth_is_enforced(endpoint: str, env: dict[str, str]) -> None:
@@ -254,15 +299,16 @@ def check_s3_auth_is_enforced(endpoint: str, env: dict[str, str]) -> None:
         assert response.read() == b"hello"
 
 
-def test_taken_web_port_is_refused_with_one_clear_line(tmp_path):
+@pytest.mark.parametrize("taken", ["PORT", "AWS_S3_ENDPOINT_URL", "SEAWEEDFS_FILER_PORT"])
+def test_taken_port_is_refused_with_one_clear_line(tmp_path, taken):
     env = runner_environment(tmp_path)
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        env["PORT"] = str(port)
+        env[taken] = f"http://127.0.0.1:{port}" if taken.endswith("_URL") else str(port)
         result = subprocess.run(
-            [sys.executable, str(RUNNER)],
+            [sys.executable, str(PREFLIGHT)],
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -271,108 +317,90 @@ def test_taken_web_port_is_refused_with_one_clear_line(tmp_path):
             timeout=60,
         )
     output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert f"port {port}" in output and "is in use" in output and "set PORT=" in output, output
+    assert result.returncode == 1
+    assert len(output.strip().splitlines()) == 1, output
+    assert f"port {port}" in output and "is in use (another make run?" in output, output
+    assert f"set {taken}=" in output, output
     assert "Traceback" not in output
-    # It gave up before starting anything.
-    assert not (tmp_path / "data" / "run" / "processes.json").exists()
-    assert not (tmp_path / "data" / "seaweedfs").exists()
+    # It gave up before starting or creating anything.
+    assert not (tmp_path / "data").exists()
+    assert not (tmp_path / "runner.env").exists()
 
 
 # --------------------------------------------------------------------------- broker choice
 
 
-class FakeRedis:
-    """Answers +PONG to everything on a free port: enough for the runner's PING."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.url = f"redis://127.0.0.1:{self.server.getsockname()[1]}/15"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            with connection:
-                if connection.recv(1024):
-                    connection.sendall(b"+PONG\r\n")
-
-    def close(self) -> None:
-        self.server.close()
-
-
-def broker_settings(runner, tmp_path: Path, monkeypatch, redis_url: str):
-    monkeypatch.setenv("PLATFORM_ENV_FILE", str(tmp_path / "dot.env"))
-    monkeypatch.setenv("PLATFORM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    return runner.load_settings()
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway redis-server on a free port (the machine's binary)."""
+    server = shutil.which("redis-server")
+    if not server:
+        pytest.skip("redis-server is not installed")
+    (port,) = free_ports(1)
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", tmp_path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while port_is_free(port):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
-def test_broker_falls_back_to_filesystem_and_back_to_redis(tmp_path, monkeypatch, capsys):
-    runner = load_runner_module()
+def test_broker_falls_back_to_filesystem_and_back_to_redis(tmp_path, capsys, redis_url):
+    preflight = load_preflight()
     env_file = tmp_path / "dot.env"
     env_file.write_text("DJANGO_SECRET_KEY=keep-me\nAWS_ACCESS_KEY_ID=mine")  # no final newline
+    env_file.chmod(0o600)
     (closed_port,) = free_ports(1)
+    data_dir = tmp_path / "data"
+    environment_before = dict(os.environ)
 
-    settings = broker_settings(runner, tmp_path, monkeypatch, f"redis://127.0.0.1:{closed_port}/0")
-    assert runner.choose_broker(settings, dict(os.environ)) == "filesystem://"
+    no_redis = {"REDIS_URL": f"redis://127.0.0.1:{closed_port}/0"}
+    assert preflight.choose_broker(env_file, no_redis, data_dir) == "filesystem://"
     written = env_file.read_text()
     assert written.startswith("DJANGO_SECRET_KEY=keep-me\nAWS_ACCESS_KEY_ID=mine\n")
-    assert runner.MANAGED_BEGIN in written and runner.MANAGED_END in written
-    values = runner.parse_env_text(written)
+    assert preflight.MANAGED_BEGIN in written and preflight.MANAGED_END in written
+    values = preflight.env_values(written)  # django-environ's reading of the file
     assert values["CELERY_BROKER_URL"] == "filesystem://"
-    assert values["CELERY_BROKER_FILESYSTEM_DIR"] == str(tmp_path / "data" / "broker")
+    assert values["CELERY_BROKER_FILESYSTEM_DIR"] == str(data_dir / "broker")
     assert "filesystem transport" in capsys.readouterr().out
+    assert env_file.stat().st_mode & 0o777 == 0o600, "the .env keeps its permissions"
+    assert dict(os.environ) == environment_before, "reading the .env left os.environ alone"
 
     # A second run without Redis leaves the block as it is (no duplicate lines).
-    runner.choose_broker(settings, dict(os.environ))
+    preflight.choose_broker(env_file, no_redis, data_dir)
     assert env_file.read_text() == written
 
-    fake_redis = FakeRedis()
-    try:
-        settings = broker_settings(runner, tmp_path, monkeypatch, fake_redis.url)
-        assert runner.choose_broker(settings, dict(os.environ)) == fake_redis.url
-    finally:
-        fake_redis.close()
+    assert preflight.choose_broker(env_file, {"REDIS_URL": redis_url}, data_dir) == redis_url
     assert env_file.read_text() == "DJANGO_SECRET_KEY=keep-me\nAWS_ACCESS_KEY_ID=mine\n"
+    assert "Redis answers" in capsys.readouterr().out
+
+    # A block platform/run.py wrote before is recognised and removed the same way.
+    env_file.write_text(
+        "A=1\n# >>> managed by platform/run.py: Redis did not answer, ...\n"
+        "CELERY_BROKER_URL=filesystem://\n# <<< managed by platform/run.py\n"
+    )
+    assert preflight.choose_broker(env_file, {"REDIS_URL": redis_url}, data_dir) == redis_url
+    assert env_file.read_text() == "A=1\n"
 
 
-def test_broker_never_overrides_the_users_choice(tmp_path, monkeypatch):
-    runner = load_runner_module()
+def test_broker_never_overrides_the_users_choice(tmp_path):
+    preflight = load_preflight()
     env_file = tmp_path / "dot.env"
     (closed_port,) = free_ports(1)
-    settings = broker_settings(runner, tmp_path, monkeypatch, f"redis://127.0.0.1:{closed_port}/0")
+    no_redis = {"REDIS_URL": f"redis://127.0.0.1:{closed_port}/0"}
 
-    chosen = "redis://broker.example:6379/3"
-    assert runner.choose_broker(settings, {"CELERY_BROKER_URL": chosen}) == chosen
+    chosen = {**no_redis, "CELERY_BROKER_URL": "redis://broker.example:6379/3"}
+    assert preflight.choose_broker(env_file, chosen, tmp_path) == chosen["CELERY_BROKER_URL"]
     assert not env_file.exists()
 
     env_file.write_text("CELERY_BROKER_URL=amqp://guest@127.0.0.1//\n")
-    settings = runner.load_settings()
-    assert runner.choose_broker(settings, {}) == "amqp://guest@127.0.0.1//"
+    assert preflight.choose_broker(env_file, no_redis, tmp_path) == "amqp://guest@127.0.0.1//"
     assert env_file.read_text() == "CELERY_BROKER_URL=amqp://guest@127.0.0.1//\n"
-
-
-def test_env_parsing_matches_django_environ(tmp_path, monkeypatch):
-    import environ
-
-    runner = load_runner_module()
-    names = [f"PLATFORM_RUN_TEST_{letter}" for letter in "ABCDEF"]
-    for name in names:
-        monkeypatch.delenv(name, raising=False)
-    a, b, c, d, e, f = names
-    text = (
-        f"{a}=plain\nexport {b}=exported\n{c}='single # not a comment'\n"
-        f'{d}="double \\"quoted\\" \\n kept"\n# comment\n{e}=\n{f}=x=y\n'
-    )
-    env_file = tmp_path / "x.env"
-    env_file.write_text(text)
-    environ.Env.read_env(str(env_file))  # fills os.environ, which monkeypatch restores
-    expected = {name: os.environ[name] for name in names}
-    for name in names:
-        monkeypatch.delenv(name)
-    assert runner.parse_env_text(text) == expected
