@@ -23,10 +23,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from media_pipeline import delivery_views
-from media_pipeline.delivery import playback_grant, variant_playlist_render
+from media_pipeline.delivery import views as delivery_views
+from media_pipeline.delivery.grants import playback_grant
+from media_pipeline.delivery.render import variant_playlist_render
+from media_pipeline.delivery.signing import S3UrlSigner
 from media_pipeline.models import Rendition, Video, VideoVersion
-from media_pipeline.signing import S3UrlSigner
 from media_pipeline.storage import bucket, s3_public_client
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"

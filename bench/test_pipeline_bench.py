@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.ffmpeg import ffmpeg_path
-from media_pipeline.ffmpeg_runner import run_ffmpeg
-from media_pipeline.ladder import build_hls_command, ladder_for
 from media_pipeline.models import VideoVersion
-from media_pipeline.probe import probe_media
-from media_pipeline.uploads import (
+from media_pipeline.processing.encode.commands import build_hls_command
+from media_pipeline.processing.encode.ladder import ladder_for
+from media_pipeline.processing.encode.runner import ffmpeg_path, run_ffmpeg
+from media_pipeline.processing.probe import probe_media
+from media_pipeline.uploads.services import (
     video_create,
     video_upload_complete,
     video_upload_part_urls,

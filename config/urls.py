@@ -7,7 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("courses.accounts.urls")),
     path("api/", api.urls),
-    path("media/", include("media_pipeline.urls")),
+    path("media/", include("media_pipeline.delivery.urls")),
     path("studio/", include("courses.studio.urls")),
     path("", include("courses.urls")),
 ]

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from media_pipeline.formatting import duration_label
 from media_pipeline.models import Rendition, Video, VideoVersion
-from media_pipeline.versions import version_retry
+from media_pipeline.processing.versions import version_retry
 
 
 def state_with_percent(version: VideoVersion) -> str:

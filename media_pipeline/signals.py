@@ -2,11 +2,11 @@
 
 from celery.signals import worker_ready
 
+from media_pipeline.processing.enqueue import stuck_versions_sweep_enqueue
+
 
 @worker_ready.connect
 def _sweep_on_worker_start(sender=None, **kwargs) -> None:
     # A worker that was killed mid-transcode left a version with a lease
     # that no one renews; sweep at start instead of waiting for beat.
-    from media_pipeline.tasks import stuck_versions_sweep
-
-    stuck_versions_sweep.delay()
+    stuck_versions_sweep_enqueue()

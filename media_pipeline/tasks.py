@@ -1,15 +1,22 @@
-"""Celery tasks: thin wrappers that call media_pipeline's services."""
+"""Celery tasks: thin wrappers that call media_pipeline's services.
+
+Their names are pinned in processing.enqueue, which queues them by name (send_task) so that
+nothing in media_pipeline imports this module; CELERY_TASK_ROUTES and the beat schedule in
+config/settings/base.py use the same names.
+"""
 
 import uuid
 
 from celery import shared_task
 from django.conf import settings
 
-from media_pipeline.processing import TransientError, version_process
-from media_pipeline.versions import stuck_versions_requeue
+from media_pipeline.processing.enqueue import STUCK_VERSIONS_SWEEP_TASK, VERSION_PROCESS_TASK
+from media_pipeline.processing.pipeline import TransientError, version_process
+from media_pipeline.processing.versions import stuck_versions_requeue
 
 
 @shared_task(
+    name=VERSION_PROCESS_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -25,6 +32,6 @@ def video_version_process(self, version_id: str) -> str | None:
         raise self.retry(exc=exc, countdown=min(600, 15 * 2**self.request.retries)) from exc
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=STUCK_VERSIONS_SWEEP_TASK, ignore_result=True)
 def stuck_versions_sweep() -> dict[str, int]:
     return stuck_versions_requeue()

@@ -235,7 +235,7 @@ def upload_through_multipart(path: Path, *, video=None, part_size: int | None = 
     """
     import urllib.request
 
-    from media_pipeline.uploads import (
+    from media_pipeline.uploads.services import (
         video_create,
         video_upload_complete,
         video_upload_part_urls,

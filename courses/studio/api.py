@@ -15,7 +15,7 @@ from courses import access
 from courses.models import Course, Lesson
 from courses.studio.selectors import lesson_row, studio_lessons
 from courses.studio.services import lesson_preview_set, lesson_upload_start
-from media_pipeline.uploads import UploadError, upload_description
+from media_pipeline.uploads.services import UploadError, upload_description
 
 DENIED = "Only staff can manage lesson videos."
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from courses.models import Lesson
 from media_pipeline.models import Video, VideoVersion
-from media_pipeline.uploads import (
+from media_pipeline.uploads.services import (
     video_create,
     video_upload_resumable_get,
     video_upload_start,

@@ -13,7 +13,7 @@ from ninja.security import django_auth
 
 from courses import access
 from media_pipeline.selectors import version_get, version_status
-from media_pipeline.uploads import (
+from media_pipeline.uploads.services import (
     UploadError,
     upload_description,
     video_upload_abort,

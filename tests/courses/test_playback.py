@@ -27,7 +27,7 @@ from courses.learning.progress.services import (
 )
 from courses.models import Course, Enrollment, Lesson, LessonCaption, Technique
 from media_pipeline.models import Video, VideoVersion
-from media_pipeline.processing import version_process
+from media_pipeline.processing.pipeline import version_process
 from tests.factories import VideoFactory, VideoVersionFactory
 from tests.media_pipeline.conftest import make_clip
 

@@ -254,7 +254,7 @@ def test_abort_deletes_the_unfinished_upload(staff_client, lesson, seaweedfs):
 
 
 def test_admin_pages_and_retry_action(client, django_user_model, lesson, seaweedfs, s3):
-    from media_pipeline.uploads import video_create
+    from media_pipeline.uploads.services import video_create
 
     admin_user = django_user_model.objects.create_superuser("boss", password="pw-123456")
     client.force_login(admin_user)

@@ -12,7 +12,7 @@ import pytest
 from courses.models import Course, Lesson
 from media_pipeline.models import VideoVersion
 from media_pipeline.storage import bucket, s3_client
-from media_pipeline.uploads import video_upload_parts_list
+from media_pipeline.uploads.services import video_upload_parts_list
 from tests.conftest import subprocess_env
 from tests.media_pipeline.conftest import make_clip
 

@@ -1,4 +1,4 @@
-"""Clip generators for the media pipeline tests (no Django needed).
+"""Clip generators and small builders for the media pipeline tests (no Django needed).
 
 Clips are tiny (2-6 s, small sizes, x264 ultrafast) and generated once per session with the
 same static ffmpeg the pipeline uses. lavfi sources are fine here: this is the test harness,
@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.ffmpeg import ffmpeg_path
+from media_pipeline.hls.playlists import parse_attributes
+from media_pipeline.processing.encode.runner import ffmpeg_path
+from media_pipeline.processing.probe import ProbeResult
 
 
 def run_ffmpeg_cli(*args: str) -> None:
@@ -77,6 +79,39 @@ def make_truncated(src: Path, path: Path, *, faststart: bool = False) -> Path:
     data = src.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return path
+
+
+def make_probe(**overrides: object) -> ProbeResult:
+    base = dict(
+        container="mov,mp4,m4a,3gp,3g2,mj2",
+        duration_s=60.0,
+        width=1920,
+        height=1080,
+        coded_width=1920,
+        coded_height=1080,
+        rotation=0,
+        fps=30.0,
+        video_codec="h264",
+        interlaced=False,
+        has_audio=True,
+        audio_codec="aac",
+        audio_channels=2,
+        bit_rate=None,
+        is_dvd_like=False,
+        video_stream_index=0,
+        audio_stream_index=1,
+    )
+    base.update(overrides)
+    return ProbeResult(**base)  # type: ignore[arg-type]
+
+
+def stream_infs(master: str) -> list[tuple[dict[str, str], str]]:
+    lines = master.splitlines()
+    return [
+        (parse_attributes(line.split(":", 1)[1]), lines[i + 1])
+        for i, line in enumerate(lines)
+        if line.startswith("#EXT-X-STREAM-INF:")
+    ]
 
 
 def hls_playlist(secret: str) -> bytes:

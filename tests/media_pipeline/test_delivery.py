@@ -22,15 +22,15 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from media_pipeline.delivery import (
+from media_pipeline.delivery.grants import (
     PlaybackUnavailable,
     grant_signature,
-    master_playlist_render,
     playback_grant,
     viewer_for_request,
 )
+from media_pipeline.delivery.render import master_playlist_render
 from media_pipeline.models import Rendition, Video, VideoVersion
-from media_pipeline.processing import version_process
+from media_pipeline.processing.pipeline import version_process
 from tests.conftest import http_body, http_status
 
 State = VideoVersion.State
@@ -423,7 +423,7 @@ def test_anonymous_preview_plays_only_in_its_own_browser_session(seaweedfs):
 
 @pytest.mark.django_db
 def test_thumbnails_vtt_is_read_from_storage_once_and_signed_per_request(s3, seaweedfs, users):
-    from media_pipeline import delivery
+    from media_pipeline.delivery import render
 
     version = _synthetic_version()
     version.sprite_key = version.output_prefix + "thumbnails.jpg"
@@ -433,9 +433,9 @@ def test_thumbnails_vtt_is_read_from_storage_once_and_signed_per_request(s3, sea
     s3.put_object(Bucket=seaweedfs["bucket"], Key=version.thumbnails_vtt_key, Body=vtt.encode())
     client = _logged_in(users[0])
     grant = playback_grant(version=version, viewer=f"user:{users[0].pk}")
-    before = delivery._stored_text.cache_info()
+    before = render._stored_text.cache_info()
     bodies = [client.get(grant.thumbnails_url).content.decode() for _ in range(3)]
-    after = delivery._stored_text.cache_info()
+    after = render._stored_text.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
     for body in bodies:
         cue = body.splitlines()[3]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from media_pipeline.ffmpeg import ffmpeg_path
-from media_pipeline.probe import (
+from media_pipeline.processing.encode.runner import ffmpeg_path
+from media_pipeline.processing.probe import (
     FORMAT_WHITELIST,
     ProbeLimits,
     ProbeRejected,
@@ -162,7 +162,7 @@ def test_gab2_avi_exploit(gab2_exploit_avi: Path, canary) -> None:
 
 def test_libav_layer_blocks_hls_even_without_sniffing(playlist_m3u8: Path, canary) -> None:
     """Bypass the byte sniffing: the libav open options alone must stop the hls demuxer."""
-    from media_pipeline import probe
+    from media_pipeline.processing import probe
 
     canary.reset()
     with pytest.raises(ProbeRejected) as info:

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
+from media_pipeline.hls.playlists import playlist_files
 from media_pipeline.models import Rendition, VideoVersion
-from media_pipeline.processing import version_process
-from media_pipeline.publisher import playlist_files
+from media_pipeline.processing.pipeline import version_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = VideoVersion.State

@@ -11,8 +11,8 @@ import botocore.auth
 import pytest
 from botocore.config import Config
 
-from media_pipeline import signing
-from media_pipeline.signing import MAX_EXPIRES_S, S3UrlSigner
+from media_pipeline.delivery import signing
+from media_pipeline.delivery.signing import MAX_EXPIRES_S, S3UrlSigner
 from media_pipeline.storage import s3_public_client
 from tests.conftest import http_body, http_status
 

@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from media_pipeline.models import VideoVersion
-from media_pipeline.processing import version_process
+from media_pipeline.processing.pipeline import version_process
+from media_pipeline.processing.versions import stuck_versions_requeue
 from media_pipeline.storage import bucket, object_exists, object_keys, object_put_bytes, s3_client
 from media_pipeline.tasks import video_version_process
-from media_pipeline.uploads import video_create
-from media_pipeline.versions import stuck_versions_requeue
+from media_pipeline.uploads.services import video_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = VideoVersion.State

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 
 from media_pipeline.models import VideoVersion
-from media_pipeline.uploads import (
+from media_pipeline.uploads.services import (
     UploadError,
     video_create,
     video_upload_complete,

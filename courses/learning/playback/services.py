@@ -12,7 +12,7 @@ from courses.learning.playback.selectors import (
 )
 from courses.learning.progress.selectors import progress_resume_at
 from courses.models import Lesson
-from media_pipeline.delivery import PlaybackUnavailable, playback_grant, viewer_for_request
+from media_pipeline.delivery.grants import PlaybackUnavailable, playback_grant, viewer_for_request
 
 
 def lesson_playback(*, request: HttpRequest, lesson: Lesson) -> dict:

@@ -22,7 +22,7 @@ from courses.studio.services import lesson_preview_set, lesson_upload_start
 from media_pipeline.models import VideoVersion
 from media_pipeline.selectors import version_outcome_line
 from media_pipeline.storage import bucket, s3_client
-from media_pipeline.uploads import (
+from media_pipeline.uploads.services import (
     UploadError,
     upload_part_count,
     video_upload_complete,

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.ffmpeg import ffmpeg_path
-from media_pipeline.ffmpeg_runner import (
+from media_pipeline.processing.encode.runner import (
     STDERR_MAX_LINE,
     STDERR_TAIL_LINES,
     FFmpegFailed,
     FFmpegTimeout,
+    ffmpeg_path,
     run_ffmpeg,
 )
 
@@ -135,7 +135,7 @@ def test_ffmpeg_dies_with_a_killed_worker(tmp_path: Path) -> None:
     marker = f"mp-orphan-{uuid.uuid4().hex}"
     worker = textwrap.dedent(
         f"""
-        from media_pipeline.ffmpeg_runner import run_ffmpeg
+        from media_pipeline.processing.encode.runner import run_ffmpeg
         run_ffmpeg({endless_cmd(marker)!r}, timeout_s=60, on_progress=None, duration_s=60)
         """
     )

@@ -15,6 +15,11 @@ Uploads are hostile input. The main risks and how this module handles them:
   (8K, 1000 fps, 10 hours) are rejected with a human readable reason.
 
 Everything that goes wrong with the *input* surfaces as :class:`ProbeRejected`.
+
+Longer than the other modules on purpose: it is one job (may this file be transcoded, and what
+is in it) whose checks share the sniffed head, the open container and the limits; split up,
+the order of the checks (sniff, whitelisted open, streams, limits, head decode, tail) would no
+longer read in one place.
 """
 
 from __future__ import annotations

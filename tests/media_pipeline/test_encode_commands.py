@@ -1,3 +1,5 @@
+"""The ffmpeg command lines (processing.encode.commands), read as values and run for real."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,172 +10,20 @@ from pathlib import Path
 
 import av
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from media_pipeline.ffmpeg import ffmpeg_path
-from media_pipeline.ffmpeg_runner import FFmpegFailed, run_ffmpeg
-from media_pipeline.ladder import (
-    Rung,
+from media_pipeline.hls.playlists import finalize_playlist, master_playlist_fix
+from media_pipeline.processing.encode.commands import (
     build_hls_command,
-    finalize_playlist,
-    ladder_for,
-    master_playlist_fix,
-    parse_attributes,
     poster_command,
     poster_time_s,
     sprite_plan,
     thumbnails_command,
     thumbnails_vtt,
 )
-from media_pipeline.probe import FORMAT_WHITELIST, ProbeResult, probe_media
-
-
-def make_probe(**overrides: object) -> ProbeResult:
-    base = dict(
-        container="mov,mp4,m4a,3gp,3g2,mj2",
-        duration_s=60.0,
-        width=1920,
-        height=1080,
-        coded_width=1920,
-        coded_height=1080,
-        rotation=0,
-        fps=30.0,
-        video_codec="h264",
-        interlaced=False,
-        has_audio=True,
-        audio_codec="aac",
-        audio_channels=2,
-        bit_rate=None,
-        is_dvd_like=False,
-        video_stream_index=0,
-        audio_stream_index=1,
-    )
-    base.update(overrides)
-    return ProbeResult(**base)  # type: ignore[arg-type]
-
-
-def sizes(rungs: list[Rung]) -> list[tuple[str, int, int]]:
-    return [(r.name, r.width, r.height) for r in rungs]
-
-
-# --------------------------------------------------------------------------- ladder
-
-
-def test_1080p_landscape_full_ladder() -> None:
-    assert sizes(ladder_for(make_probe())) == [
-        ("1080p", 1920, 1080),
-        ("720p", 1280, 720),
-        ("480p", 854, 480),
-        ("360p", 640, 360),
-    ]
-
-
-def test_4k_tops_out_at_1080p() -> None:
-    probe = make_probe(width=3840, height=2160, coded_width=3840, coded_height=2160)
-    assert [r.name for r in ladder_for(probe)] == ["1080p", "720p", "480p", "360p"]
-
-
-def test_720p_never_upscales() -> None:
-    probe = make_probe(width=1280, height=720, coded_width=1280, coded_height=720)
-    assert [r.name for r in ladder_for(probe)] == ["720p", "480p", "360p"]
-
-
-@pytest.mark.parametrize("rotation", [90, 270])
-def test_rotated_phone_video_is_scaled_by_short_side(rotation: int) -> None:
-    probe = make_probe(width=1080, height=1920, rotation=rotation)  # coded 1920x1080
-    assert sizes(ladder_for(probe)) == [
-        ("1080p", 1080, 1920),
-        ("720p", 720, 1280),
-        ("480p", 480, 854),
-        ("360p", 360, 640),
-    ]
-
-
-def test_true_portrait_is_scaled_by_short_side() -> None:
-    probe = make_probe(width=1080, height=1920, coded_width=1080, coded_height=1920)
-    assert sizes(ladder_for(probe))[1] == ("720p", 720, 1280)
-
-
-def test_tiny_source_keeps_its_own_size() -> None:
-    probe = make_probe(width=320, height=240, coded_width=320, coded_height=240)
-    assert sizes(ladder_for(probe)) == [("240p", 320, 240)]
-
-
-def test_ntsc_dvd_keeps_native_480_anamorphic_to_square_pixels() -> None:
-    probe = make_probe(
-        container="mpeg", width=720, height=480, coded_width=720, coded_height=480,
-        fps=30000 / 1001, interlaced=True, is_dvd_like=True,
-        sample_aspect_ratio=Fraction(32, 27),
-    )  # fmt: skip
-    assert sizes(ladder_for(probe)) == [("480p", 854, 480), ("360p", 640, 360)]
-
-
-def test_pal_dvd_keeps_native_576() -> None:
-    probe = make_probe(
-        container="mpeg", width=720, height=576, coded_width=720, coded_height=576,
-        fps=25.0, interlaced=True, is_dvd_like=True, sample_aspect_ratio=Fraction(64, 45),
-    )  # fmt: skip
-    assert sizes(ladder_for(probe)) == [("576p", 1024, 576), ("360p", 640, 360)]
-
-
-def test_pal_dvd_4_3() -> None:
-    probe = make_probe(
-        width=720, height=576, coded_width=720, coded_height=576, is_dvd_like=True,
-        interlaced=True, sample_aspect_ratio=Fraction(16, 15),
-    )  # fmt: skip
-    assert sizes(ladder_for(probe))[0] == ("576p", 768, 576)
-
-
-def test_bitrates_peertube_style() -> None:
-    rungs = {r.name: r for r in ladder_for(make_probe())}
-    assert rungs["1080p"].video_bitrate == round(1920 * 1080 * 30 * 0.10, -3)
-    assert rungs["720p"].video_bitrate == round(1280 * 720 * 30 * 0.11, -3)
-    assert rungs["480p"].video_bitrate == round(854 * 480 * 30 * 0.12, -3)
-    assert rungs["360p"].video_bitrate == round(640 * 360 * 30 * 0.15, -3)
-    for r in rungs.values():
-        assert r.maxrate == r.video_bitrate and r.bufsize == 2 * r.video_bitrate
-
-
-def test_bitrate_fps_capped_at_30() -> None:
-    at30 = ladder_for(make_probe(fps=30.0))
-    at60 = ladder_for(make_probe(fps=60.0))
-    assert [r.video_bitrate for r in at60] == [r.video_bitrate for r in at30]
-    at25 = ladder_for(make_probe(fps=25.0))
-    assert at25[0].video_bitrate == round(1920 * 1080 * 25 * 0.10, -3)
-
-
-def test_bitrate_capped_by_source() -> None:
-    rungs = ladder_for(make_probe(bit_rate=2_000_000))
-    assert rungs[0].video_bitrate == 2_600_000  # 1.3x the source
-    assert rungs[-1].video_bitrate == round(640 * 360 * 30 * 0.15, -3)  # below the cap anyway
-
-
-@given(
-    w=st.integers(16, 3840),
-    h=st.integers(16, 3840),
-    sar=st.sampled_from([Fraction(1), Fraction(32, 27), Fraction(8, 9), Fraction(4, 3)]),
-    rotation=st.sampled_from([0, 90, 180, 270]),
-)
-def test_ladder_properties(w: int, h: int, sar: Fraction, rotation: int) -> None:
-    swap = rotation in (90, 270)
-    probe = make_probe(
-        width=h if swap else w, height=w if swap else h, coded_width=w, coded_height=h,
-        rotation=rotation, sample_aspect_ratio=sar,
-    )  # fmt: skip
-    rungs = ladder_for(probe)
-    assert 1 <= len(rungs) <= 4
-    portrait = probe.display_aspect_ratio < 1
-    for r in rungs:
-        assert r.width % 2 == 0 and r.height % 2 == 0
-        short = r.width if portrait else r.height
-        assert r.name == f"{short}p"
-        # Rotation does not change the short side; SAR stretches the stored width.
-        assert short <= max(2, min(w * sar, h) + 1)
-    assert [r.video_bitrate for r in rungs] == sorted(
-        (r.video_bitrate for r in rungs), reverse=True
-    )
-
+from media_pipeline.processing.encode.ladder import Rung, ladder_for
+from media_pipeline.processing.encode.runner import FFmpegFailed, ffmpeg_path, run_ffmpeg
+from media_pipeline.processing.probe import FORMAT_WHITELIST, ProbeResult, probe_media
+from tests.media_pipeline.conftest import make_probe, stream_infs
 
 # --------------------------------------------------------------------------- command
 
@@ -289,57 +139,6 @@ def test_rotated_input_uses_stream_index_and_display_sizes() -> None:
     graph = arg(hls_cmd(probe), "-filter_complex")
     assert graph.startswith("[0:2]")
     assert "scale=1080:1920" in graph and "scale=360:640" in graph
-
-
-# --------------------------------------------------------------------------- playlists
-
-FFMPEG_MASTER = """#EXTM3U
-#EXT-X-VERSION:7
-#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_aud",NAME="audio_0",DEFAULT=YES,CHANNELS="2",URI="audio/index.m3u8"
-#EXT-X-STREAM-INF:BANDWIDTH=131737,AVERAGE-BANDWIDTH=131737,CODECS="mp4a.40.2",AUDIO="group_aud"
-audio/index.m3u8
-
-#EXT-X-STREAM-INF:BANDWIDTH=3432794,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",AUDIO="group_aud"
-720p/index.m3u8
-
-#EXT-X-STREAM-INF:BANDWIDTH=1125386,AUDIO="group_aud"
-360p/index.m3u8
-"""
-
-
-def stream_infs(master: str) -> list[tuple[dict[str, str], str]]:
-    lines = master.splitlines()
-    return [
-        (parse_attributes(line.split(":", 1)[1]), lines[i + 1])
-        for i, line in enumerate(lines)
-        if line.startswith("#EXT-X-STREAM-INF:")
-    ]
-
-
-def test_master_fix_drops_audio_only_variant_and_fills_gaps() -> None:
-    rungs = [
-        Rung("720p", 720, 1280, 3_000_000, 3_000_000, 6_000_000),
-        Rung("360p", 360, 640, 1_000_000, 1_000_000, 2_000_000),
-    ]
-    fixed = master_playlist_fix(FFMPEG_MASTER, rungs)
-    variants = stream_infs(fixed)
-    assert [uri for _, uri in variants] == ["720p/index.m3u8", "360p/index.m3u8"]
-    low = variants[1][0]
-    assert low["RESOLUTION"] == "640x360"
-    assert low["CODECS"] == '"avc1.640028,mp4a.40.2"'
-    assert low["BANDWIDTH"] == "1125386"  # ffmpeg's measured value is kept
-    assert variants[0][0]["CODECS"] == '"avc1.64001f,mp4a.40.2"'
-    assert "#EXT-X-MEDIA:TYPE=AUDIO" in fixed  # the rendition stays, only its variant goes
-    assert master_playlist_fix(fixed, rungs) == fixed  # idempotent
-
-
-def test_finalize_playlist() -> None:
-    event = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4.0,\nseg_00000.m4s\n"
-    vod = finalize_playlist(event)
-    assert "#EXT-X-PLAYLIST-TYPE:VOD" in vod and "EVENT" not in vod
-    assert vod.rstrip().endswith("#EXT-X-ENDLIST")
-    assert finalize_playlist(vod) == vod
-    assert finalize_playlist(FFMPEG_MASTER) == FFMPEG_MASTER
 
 
 # --------------------------------------------------------------------------- poster / sprite

@@ -10,6 +10,10 @@
   connection. Raising from ``on_progress`` (e.g. "job cancelled") kills ffmpeg and propagates.
 * stderr is drained by a thread into a bounded buffer: a chatty or hostile input cannot make the
   worker hold megabytes of log, and a full pipe can never block ffmpeg.
+* The ffmpeg binary is the static build from imageio-ffmpeg (ffmpeg 9 with libx264), not
+  whatever the OS provides: Debian's /usr/bin/ffmpeg has a different version, different codec
+  set and different defaults, and the command lines in ``commands.py`` are tested against this
+  one. ``$FFMPEG_BINARY`` overrides it.
 """
 
 from __future__ import annotations
@@ -25,10 +29,21 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+import imageio_ffmpeg
+
+ENV_VAR = "FFMPEG_BINARY"
 PROGRESS_INTERVAL_S = 1.0
 STDERR_TAIL_LINES = 40
 STDERR_MAX_LINE = 2000
 _PR_SET_PDEATHSIG = 1
+
+
+def ffmpeg_path() -> str:
+    """Return the ffmpeg executable: ``$FFMPEG_BINARY`` if set, else imageio-ffmpeg's binary."""
+    override = os.environ.get(ENV_VAR, "").strip()
+    if override:
+        return override
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 class FFmpegError(Exception):

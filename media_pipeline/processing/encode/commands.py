@@ -1,7 +1,7 @@
-"""Pure planning of the HLS encode: bitrate ladder, ffmpeg command lines, playlist fix-ups.
+"""The ffmpeg command lines of the pipeline: the HLS ladder encode, the poster, the sprite.
 
-Nothing here touches the filesystem or runs a process, so all of it is unit-testable by reading
-the returned values.
+Nothing here touches the filesystem or runs a process (runner.py does), so all of it is
+unit-testable by reading the returned values.
 
 Key decisions (see the comments at each spot for the why):
 
@@ -10,123 +10,36 @@ Key decisions (see the comments at each spot for the why):
   high-bit-rate phone footage, so decoding N times would be wasteful.
 * Audio is encoded ONCE (AAC-LC stereo 128k) into its own rendition, referenced by every video
   variant through an ``EXT-X-MEDIA`` audio group. ffmpeg also lists that rendition as an
-  audio-only ``EXT-X-STREAM-INF`` variant; :func:`master_playlist_fix` removes it so players never
-  pick a picture-less variant on a bad network.
-* Rotation: ffmpeg's default autorotate applies the display matrix on decode (transpose/flip
-  inserted before our filter graph) and drops the matrix from the output, so the ladder is
-  computed in display orientation and renditions come out the right way up. Portrait rungs are
-  named and sized by their short side (a "720p" portrait rendition is 720x1280).
+  audio-only ``EXT-X-STREAM-INF`` variant; ``hls.playlists.master_playlist_fix`` removes it so
+  players never pick a picture-less variant on a bad network.
 * Deinterlacing with ``bwdif`` (better than yadif on motion at a similar cost), one frame per
   frame, only for frames flagged interlaced, only when the probe found interlacing.
+* The seek-preview sprite's plan, command and WebVTT index live together at the end.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from media_pipeline.probe import FORMAT_WHITELIST, ProbeResult, file_url
-
-STANDARD_HEIGHTS: tuple[int, ...] = (1080, 720, 480, 360)
-MIN_LADDER_HEIGHT = 360
-# PeerTube-style bits per pixel per frame, by rung size (smaller pictures need more per pixel).
-BPP_BY_HEIGHT: tuple[tuple[int, float], ...] = ((1080, 0.10), (720, 0.11), (480, 0.12), (0, 0.15))
-BITRATE_FPS_CAP = 30  # 60 fps does not need twice the bits of 30 fps
-SOURCE_BITRATE_HEADROOM = 1.3  # never spend much more than the source had
-MIN_VIDEO_BITRATE = 64_000
-MAX_OUTPUT_FPS = 60
-
-AUDIO_BITRATE = 128_000
-AUDIO_CODEC_TAG = "mp4a.40.2"  # AAC-LC
-DEFAULT_VIDEO_CODEC_TAG = "avc1.640028"  # High@4.0, used only if ffmpeg omitted CODECS
-AUDIO_RENDITION = "audio"  # directory / NAME of the shared audio rendition
-AUDIO_GROUP = "aud"  # ffmpeg writes GROUP-ID="group_aud"
+from media_pipeline.hls.layout import (
+    AUDIO_BITRATE,
+    AUDIO_GROUP,
+    AUDIO_RENDITION,
+    MASTER_NAME,
+    PLAYLIST_NAME,
+)
+from media_pipeline.processing.encode.ladder import (
+    Rung,
+    even,
+    output_fps,
+    rung_size,
+    source_short_side,
+)
+from media_pipeline.processing.probe import FORMAT_WHITELIST, ProbeResult, file_url
 
 DEINTERLACE_FILTER = "bwdif=mode=send_frame:parity=auto:deint=interlaced"
-
-
-@dataclass(frozen=True)
-class Rung:
-    name: str  # "720p": the short side, also for portrait renditions
-    height: int
-    width: int
-    video_bitrate: int  # bits per second
-    maxrate: int
-    bufsize: int
-
-
-# --------------------------------------------------------------------------- ladder
-
-
-def ladder_for(probe: ProbeResult) -> list[Rung]:
-    """Renditions for ``probe``, best first; never upscales."""
-    fps = min(output_fps(probe.fps), BITRATE_FPS_CAP)
-    source_bitrate = probe.video_bit_rate or probe.bit_rate
-    return [
-        _rung(short, probe.display_aspect_ratio, fps, source_bitrate)
-        for short in ladder_heights(probe)
-    ]
-
-
-def ladder_heights(probe: ProbeResult) -> list[int]:
-    """Short sides of the renditions, best first."""
-    short = _even(_source_short_side(probe), down=True)
-    if short < MIN_LADDER_HEIGHT:
-        return [short]
-    if probe.is_dvd_like and short > MIN_LADDER_HEIGHT:
-        # Keep the native SD raster (576 or 480) rather than resampling it to 480: a PAL DVD
-        # scaled to 480 lines loses detail for no bandwidth gain worth having.
-        return [short, MIN_LADDER_HEIGHT]
-    return [h for h in STANDARD_HEIGHTS if h <= short]
-
-
-def _source_short_side(probe: ProbeResult) -> int:
-    """Short side in square pixels. SAR stretches stored width (an anamorphic 720x480 DVD is
-    displayed 854x480), so the line count stays the reference for landscape sources."""
-    sar = float(probe.sample_aspect_ratio)
-    rotated = probe.rotation in (90, 270)
-    disp_w = probe.width if rotated else probe.width * sar
-    disp_h = probe.height * sar if rotated else probe.height
-    return int(round(min(disp_w, disp_h)))
-
-
-def rung_size(short: int, aspect: float) -> tuple[int, int]:
-    """(width, height) for a rendition whose short side is ``short`` at display ``aspect``."""
-    if aspect >= 1:
-        return _even(short * aspect), short
-    return short, _even(short / aspect)
-
-
-def _rung(short: int, aspect: float, fps: float, source_bitrate: int | None) -> Rung:
-    width, height = rung_size(short, aspect)
-    bitrate = width * height * fps * _bpp(short)
-    if source_bitrate:
-        bitrate = min(bitrate, SOURCE_BITRATE_HEADROOM * source_bitrate)
-    bitrate = max(MIN_VIDEO_BITRATE, int(round(bitrate, -3)))
-    return Rung(f"{short}p", height, width, bitrate, maxrate=bitrate, bufsize=2 * bitrate)
-
-
-def _bpp(short: int) -> float:
-    return next(bpp for min_h, bpp in BPP_BY_HEIGHT if short >= min_h)
-
-
-def _even(value: float, *, down: bool = False) -> int:
-    # x264 with yuv420p needs even dimensions.
-    half = math.floor(value / 2) if down else round(value / 2)
-    return max(2, 2 * int(half))
-
-
-def output_fps(source_fps: float) -> float:
-    """Frame rate of the renditions: halve high-frame-rate sources until <= 60 fps."""
-    fps = source_fps
-    while fps > MAX_OUTPUT_FPS:
-        fps /= 2
-    return fps
-
-
-# --------------------------------------------------------------------------- commands
 
 
 def input_args(probe: ProbeResult, input_path: str) -> list[str]:
@@ -182,8 +95,8 @@ def build_hls_command(
     """One ffmpeg process writing ``<output_dir>/master.m3u8`` and ``<output_dir>/<rung>/``.
 
     Segments are fMP4 (``seg_NNNNN.m4s`` + an init segment, named ``init_<k>.mp4`` by ffmpeg
-    because there are several variants). Run :func:`master_playlist_fix` on the master and
-    :func:`finalize_playlist` on each media playlist when ffmpeg has finished.
+    because there are several variants). Run ``hls.playlists.master_playlist_fix`` on the master and
+    ``hls.playlists.finalize_playlist`` on each media playlist when ffmpeg has finished.
     """
     if not rungs:
         raise ValueError("at least one rung is required")
@@ -263,9 +176,9 @@ def _hls_muxer_args(out: str, rungs: Sequence[Rung], has_audio: bool, segment_s:
         "-hls_segment_type", "fmp4",
         "-hls_fmp4_init_filename", "init.mp4",
         "-hls_segment_filename", f"{out}/%v/seg_%05d.m4s",
-        "-master_pl_name", "master.m3u8",
+        "-master_pl_name", MASTER_NAME,
         "-var_stream_map", var_stream_map(rungs, has_audio),
-        f"{out}/%v/index.m3u8",
+        f"{out}/%v/{PLAYLIST_NAME}",
     ]  # fmt: skip
 
 
@@ -296,7 +209,7 @@ def sprite_plan(
     )
     count = max(1, math.ceil(duration / interval))
     cols = min(columns, count)
-    tile_h = _even(tile_w / probe.display_aspect_ratio)
+    tile_h = even(tile_w / probe.display_aspect_ratio)
     return SpritePlan(interval, count, cols, math.ceil(count / cols), tile_w, tile_h)
 
 
@@ -310,8 +223,8 @@ def poster_command(
     *, ffmpeg: str, input_path: str, output_path: str, probe: ProbeResult, max_short_side: int = 720
 ) -> list[str]:
     """One JPEG frame at :func:`poster_time_s`, square pixels, short side <= max_short_side."""
-    short = min(_source_short_side(probe), max_short_side)
-    width, height = rung_size(_even(short, down=True), probe.display_aspect_ratio)
+    short = min(source_short_side(probe), max_short_side)
+    width, height = rung_size(even(short, down=True), probe.display_aspect_ratio)
     filters = [DEINTERLACE_FILTER] if probe.interlaced else []
     filters.append(f"scale={width}:{height},setsar=1")
     return [
@@ -375,92 +288,3 @@ def thumbnails_vtt(
 def _vtt_time(seconds: float) -> str:
     ms = int(round(seconds * 1000))
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-
-
-# --------------------------------------------------------------------------- playlists
-
-_ATTR_RE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
-
-
-def parse_attributes(value: str) -> dict[str, str]:
-    """``BANDWIDTH=1,CODECS="a,b"`` -> ``{"BANDWIDTH": "1", "CODECS": '"a,b"'}`` (quotes kept)."""
-    return {m.group(1): m.group(2) for m in _ATTR_RE.finditer(value)}
-
-
-def _format_attributes(attrs: Mapping[str, str]) -> str:
-    return ",".join(f"{k}={v}" for k, v in attrs.items())
-
-
-def master_playlist_fix(
-    text: str,
-    rungs: Sequence[Rung] = (),
-    *,
-    has_audio: bool | None = None,
-    video_codec_tag: str = DEFAULT_VIDEO_CODEC_TAG,
-) -> str:
-    """Make the master playlist safe to publish.
-
-    * drops audio-only ``EXT-X-STREAM-INF`` entries (ffmpeg adds one for the audio group);
-    * guarantees BANDWIDTH, RESOLUTION and CODECS on every remaining variant, filling gaps from
-      ``rungs`` (matched by the variant directory name) and the given codec tags.
-
-    ``has_audio`` defaults to "the master declares an audio group".
-    """
-    if has_audio is None:
-        has_audio = "TYPE=AUDIO" in text
-    by_name = {r.name: r for r in rungs}
-    lines = text.splitlines()
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.startswith("#EXT-X-STREAM-INF:"):
-            out.append(line)
-            i += 1
-            continue
-        uri = lines[i + 1] if i + 1 < len(lines) else ""
-        i += 2
-        attrs = parse_attributes(line.split(":", 1)[1])
-        if _is_audio_only(attrs, uri):
-            if i < len(lines) and not lines[i].strip():
-                i += 1  # and its separating blank line
-            continue
-        rung = by_name.get(uri.split("/", 1)[0])
-        _complete_variant(attrs, rung, has_audio, video_codec_tag)
-        out += [f"#EXT-X-STREAM-INF:{_format_attributes(attrs)}", uri]
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _is_audio_only(attrs: Mapping[str, str], uri: str) -> bool:
-    codecs = attrs.get("CODECS", "").strip('"')
-    if "RESOLUTION" in attrs or "avc1" in codecs or "hvc1" in codecs:
-        return False
-    return bool(codecs) or uri.split("/", 1)[0] == AUDIO_RENDITION
-
-
-def _complete_variant(
-    attrs: dict[str, str], rung: Rung | None, has_audio: bool, video_codec_tag: str
-) -> None:
-    if "BANDWIDTH" not in attrs and rung:
-        audio = AUDIO_BITRATE if has_audio else 0
-        attrs["BANDWIDTH"] = str(rung.maxrate + audio)
-    if "RESOLUTION" not in attrs and rung:
-        attrs["RESOLUTION"] = f"{rung.width}x{rung.height}"
-    if "CODECS" not in attrs:
-        tags = [video_codec_tag] + ([AUDIO_CODEC_TAG] if has_audio else [])
-        attrs["CODECS"] = '"' + ",".join(tags) + '"'
-
-
-def finalize_playlist(text: str) -> str:
-    """Turn a finished EVENT media playlist into VOD (cacheable forever, seekable at once)."""
-    if "#EXT-X-STREAM-INF" in text:
-        return text  # a master playlist has neither a type nor an end
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    lines = [
-        "#EXT-X-PLAYLIST-TYPE:VOD" if ln.startswith("#EXT-X-PLAYLIST-TYPE:") else ln for ln in lines
-    ]
-    if "#EXT-X-PLAYLIST-TYPE:VOD" not in lines:
-        lines.insert(1 if lines and lines[0] == "#EXTM3U" else 0, "#EXT-X-PLAYLIST-TYPE:VOD")
-    if "#EXT-X-ENDLIST" not in lines:
-        lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"

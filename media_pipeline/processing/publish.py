@@ -10,33 +10,24 @@ rendition has a segment (and the master is stored) the version is playable;
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from media_pipeline.ladder import Rung, finalize_playlist, master_playlist_fix, parse_attributes
+from django.db import connection
+
+from media_pipeline.hls.layout import MASTER_NAME, PLAYLIST_NAME
+from media_pipeline.hls.playlists import (
+    Variant,
+    finalize_playlist,
+    master_playlist_fix,
+    parse_attributes,
+    playlist_files,
+    playlist_segment_count,
+)
 from media_pipeline.models import Rendition
 from media_pipeline.storage import object_put_bytes, objects_put_files
 
 logger = logging.getLogger(__name__)
-
-PLAYLIST_NAME = "index.m3u8"
-MASTER_NAME = "master.m3u8"
-
-
-def playlist_files(text: str) -> list[str]:
-    """The files a media playlist references: the init segment, then media segments."""
-    files: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("#EXT-X-MAP:") and 'URI="' in line:
-            files.append(line.split('URI="', 1)[1].split('"', 1)[0])
-        elif line and not line.startswith("#"):
-            files.append(line)
-    return files
-
-
-def playlist_segment_count(text: str) -> int:
-    return sum(1 for line in text.splitlines() if line.startswith("#EXTINF"))
 
 
 class HlsPublisher:
@@ -46,7 +37,7 @@ class HlsPublisher:
         out_dir: Path,
         prefix: str,
         renditions: list[Rendition],
-        rungs: list[Rung],
+        rungs: Sequence[Variant],
         has_audio: bool,
         on_playable: Callable[[], None],
         poll_interval_s: float = 0.25,
@@ -88,8 +79,6 @@ class HlsPublisher:
         self.poll(final=True)
 
     def _loop(self) -> None:
-        from django.db import connection
-
         try:
             self._poll_until_stopped()
         finally:

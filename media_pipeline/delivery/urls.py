@@ -3,7 +3,7 @@ relative URIs of the master resolve under it."""
 
 from django.urls import path
 
-from media_pipeline import delivery_views
+from media_pipeline.delivery import views
 
 app_name = "media"
 
@@ -11,7 +11,7 @@ _TOKEN = "hls/<uuid:version_id>/<int:expires>/<str:signature>/"
 
 urlpatterns = [
     # Before the variant route: "master" must never be taken for a rendition name.
-    path(_TOKEN + "master.m3u8", delivery_views.hls_master, name="hls_master"),
-    path(_TOKEN + "thumbnails.vtt", delivery_views.hls_thumbnails, name="hls_thumbnails"),
-    path(_TOKEN + "<str:name>.m3u8", delivery_views.hls_variant, name="hls_variant"),
+    path(_TOKEN + "master.m3u8", views.hls_master, name="hls_master"),
+    path(_TOKEN + "thumbnails.vtt", views.hls_thumbnails, name="hls_thumbnails"),
+    path(_TOKEN + "<str:name>.m3u8", views.hls_variant, name="hls_variant"),
 ]

@@ -2,14 +2,14 @@
 
 Called by the Celery task; everything here is plain Python so tests and
 commands can run it directly. A run owns the version through a lease in the
-database (see versions.py): a duplicate delivery finds the lease alive and
-returns, and a run that loses its lease stops its ffmpeg.
+database (see versions.py, renewed by threads.LeaseKeeper): a duplicate
+delivery finds the lease alive and returns, and a run that loses its lease
+stops its ffmpeg. Queueing a run is enqueue.py's job, by task name.
 """
 
 import dataclasses
 import logging
 import shutil
-import threading
 import time
 import uuid
 from fractions import Fraction
@@ -20,30 +20,36 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from media_pipeline import artifacts
-from media_pipeline.ffmpeg import ffmpeg_path
-from media_pipeline.ffmpeg_runner import FFmpegFailed, FFmpegTimeout, run_ffmpeg
-from media_pipeline.ladder import (
+from media_pipeline.hls.layout import (
     AUDIO_BITRATE,
     AUDIO_CODEC_TAG,
     AUDIO_RENDITION,
     DEFAULT_VIDEO_CODEC_TAG,
-    build_hls_command,
-    ladder_for,
+    MASTER_NAME,
+    PLAYLIST_NAME,
 )
 from media_pipeline.models import Rendition, VideoVersion
-from media_pipeline.probe import ProbeLimits, ProbeRejected, ProbeResult, probe_media
-from media_pipeline.publisher import MASTER_NAME, PLAYLIST_NAME, HlsPublisher
-from media_pipeline.storage import object_get_to_file
-from media_pipeline.versions import (
+from media_pipeline.processing import artifacts
+from media_pipeline.processing.encode.commands import build_hls_command
+from media_pipeline.processing.encode.ladder import ladder_for
+from media_pipeline.processing.encode.runner import (
+    FFmpegFailed,
+    FFmpegTimeout,
+    ffmpeg_path,
+    run_ffmpeg,
+)
+from media_pipeline.processing.probe import ProbeLimits, ProbeRejected, ProbeResult, probe_media
+from media_pipeline.processing.publish import HlsPublisher
+from media_pipeline.processing.threads import Background, LeaseKeeper
+from media_pipeline.processing.versions import (
     lease_acquire,
     lease_release,
-    lease_renew,
     version_owned,
     version_state_set,
     video_publish_early,
     video_switch_to,
 )
+from media_pipeline.storage import object_get_to_file
 
 logger = logging.getLogger(__name__)
 State = VideoVersion.State
@@ -55,14 +61,6 @@ class TransientError(Exception):
 
 class LeaseLost(Exception):
     """Another run took over this version (this one was presumed dead)."""
-
-
-def version_process_enqueue(version: VideoVersion) -> None:
-    """Queue processing once the surrounding transaction has committed."""
-    from media_pipeline.tasks import video_version_process
-
-    version_id = str(version.pk)
-    transaction.on_commit(lambda: video_version_process.delay(version_id))
 
 
 def probe_limits() -> ProbeLimits:
@@ -80,76 +78,9 @@ def transcode_timeout_s(duration_s: float) -> float:
     return max(120.0, min(ceiling, duration_s * 4 + 600))
 
 
-class _LeaseKeeper(threading.Thread):
-    """Renews the lease every few seconds, carrying the latest progress."""
-
-    def __init__(self, version_id: uuid.UUID, token: uuid.UUID) -> None:
-        super().__init__(name="lease-keeper", daemon=True)
-        self.version_id, self.token = version_id, token
-        self.progress: float | None = None
-        self.lost = threading.Event()
-        self._halt = threading.Event()
-        self._interval = max(1.0, settings.MEDIA_LEASE_TTL_S / 6)
-
-    def run(self) -> None:
-        from django.db import connection
-
-        try:
-            while not self._halt.wait(self._interval):
-                try:
-                    if not lease_renew(
-                        version_id=self.version_id, token=self.token, progress_percent=self.progress
-                    ):
-                        self.lost.set()
-                        return
-                except Exception as exc:  # a DB blip: try again next tick
-                    logger.warning("lease renewal failed: %s", exc)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
-
-
 def _probe_json(probe: ProbeResult) -> dict:
     data = dataclasses.asdict(probe)
     return {k: (str(v) if isinstance(v, Fraction) else v) for k, v in data.items()}
-
-
-class _Background:
-    """A call run in a thread once start() is called, or inline by result() if never started."""
-
-    def __init__(self, call) -> None:
-        self._call = call
-        self._thread: threading.Thread | None = None
-        self._value = None
-        self._error: BaseException | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="side-jobs", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._call()
-        except BaseException as exc:  # re-raised in the processing thread by result()
-            self._error = exc
-
-    def wait(self) -> None:
-        """Let a started call end (its files are about to be removed); errors are dropped."""
-        if self._thread is not None:
-            self._thread.join()
-
-    def result(self):
-        self.start()
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 class _PhaseClock:
@@ -174,7 +105,7 @@ def version_process(*, version_id: uuid.UUID) -> str | None:
     if claim is None:
         return None
     version, token = claim
-    keeper = _LeaseKeeper(version.pk, token)
+    keeper = LeaseKeeper(version.pk, token)
     keeper.start()
     work_dir = Path(settings.MEDIA_WORK_DIR) / f"{version.pk}-{token.hex[:8]}"
     try:
@@ -199,7 +130,7 @@ def _finish(version: VideoVersion, token: uuid.UUID, state: str, reason: str = "
     return state
 
 
-def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work_dir: Path) -> str:
+def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_dir: Path) -> str:
     work_dir.mkdir(parents=True, exist_ok=True)
     if version.processing_started_at is None:
         version.processing_started_at = timezone.now()
@@ -236,7 +167,7 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: _LeaseKeeper, work
     out_dir.mkdir()
     # Poster and sprite read the original with cheap decodes; started once learners can
     # play, they overlap the encode (instead of adding to it) without delaying its start.
-    side_jobs = _Background(
+    side_jobs = Background(
         lambda: artifacts.artifacts_make(
             source=source, work_dir=work_dir, probe=probe, prefix=version.output_prefix
         )

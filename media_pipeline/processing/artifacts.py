@@ -8,10 +8,14 @@ encode without delaying the moment a lesson becomes playable.
 from dataclasses import dataclass
 from pathlib import Path
 
-from media_pipeline.ffmpeg import ffmpeg_path
-from media_pipeline.ffmpeg_runner import FFmpegFailed, run_ffmpeg
-from media_pipeline.ladder import poster_command, sprite_plan, thumbnails_command, thumbnails_vtt
-from media_pipeline.probe import ProbeResult
+from media_pipeline.processing.encode.commands import (
+    poster_command,
+    sprite_plan,
+    thumbnails_command,
+    thumbnails_vtt,
+)
+from media_pipeline.processing.encode.runner import FFmpegFailed, ffmpeg_path, run_ffmpeg
+from media_pipeline.processing.probe import ProbeResult
 from media_pipeline.storage import object_put_bytes, objects_put_files
 
 POSTER_NAME = "poster.jpg"

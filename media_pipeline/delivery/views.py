@@ -14,16 +14,15 @@ from botocore.exceptions import ClientError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from media_pipeline.delivery import (
+from media_pipeline.delivery.grants import grant_valid, request_viewer
+from media_pipeline.delivery.render import (
     PLAYLIST_CONTENT_TYPE,
-    grant_valid,
     master_playlist_render,
-    request_viewer,
     thumbnails_vtt_render,
     variant_playlist_render,
 )
+from media_pipeline.delivery.signing import S3UrlSigner
 from media_pipeline.models import Rendition, VideoVersion
-from media_pipeline.signing import S3UrlSigner
 
 CACHE_CONTROL = "private, no-store"
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from media_pipeline.models import Video, VideoVersion
+from media_pipeline.processing.enqueue import version_process_enqueue
 from media_pipeline.storage import object_exists
 
 State = VideoVersion.State
@@ -107,8 +108,6 @@ def stuck_versions_requeue() -> dict[str, int]:
 
     Never deletes anything: the original upload stays for a later retry.
     """
-    from media_pipeline.processing import version_process_enqueue
-
     now = timezone.now()
     stale_lease = now - lease_ttl()
     unclaimed_deadline = now - timedelta(seconds=settings.MEDIA_STUCK_AFTER_S)
@@ -147,8 +146,6 @@ def stuck_versions_requeue() -> dict[str, int]:
 
 def version_retry(*, version: VideoVersion) -> bool:
     """Process a failed version again from its kept original (admin action)."""
-    from media_pipeline.processing import version_process_enqueue
-
     with transaction.atomic():
         version = VideoVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != State.FAILED or not object_exists(version.original_key):

@@ -15,6 +15,8 @@ from django.db import transaction
 
 from media_pipeline.formatting import size_label
 from media_pipeline.models import Video, VideoVersion
+from media_pipeline.processing.enqueue import version_process_enqueue
+from media_pipeline.processing.versions import version_state_set
 from media_pipeline.selectors import version_status
 from media_pipeline.storage import bucket, s3_client, s3_public_client
 
@@ -148,8 +150,6 @@ def video_upload_parts_list(*, version: VideoVersion) -> list[dict]:
 
 def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
     """Assemble the stored parts and queue processing; repeating the call is harmless."""
-    from media_pipeline.processing import version_process_enqueue
-
     with transaction.atomic():
         version = VideoVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != VideoVersion.State.UPLOADING:
@@ -173,8 +173,6 @@ def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
             )
         except ClientError as exc:
             raise UploadError(f"Object storage refused to assemble the upload: {exc}") from exc
-        from media_pipeline.versions import version_state_set
-
         version_state_set(version, VideoVersion.State.UPLOADED)
         version_process_enqueue(version)
     return version

@@ -1,0 +1,24 @@
+"""Queue Celery work by task name, so that nothing here imports the tasks module.
+
+tasks.py registers the tasks under these names (and imports processing); the enqueueing side
+only needs the names, which CELERY_TASK_ROUTES and the beat schedule use as well.
+"""
+
+from celery import current_app
+from django.db import transaction
+
+from media_pipeline.models import VideoVersion
+
+VERSION_PROCESS_TASK = "media_pipeline.tasks.video_version_process"
+STUCK_VERSIONS_SWEEP_TASK = "media_pipeline.tasks.stuck_versions_sweep"
+
+
+def version_process_enqueue(version: VideoVersion) -> None:
+    """Queue processing once the surrounding transaction has committed."""
+    version_id = str(version.pk)
+    transaction.on_commit(lambda: current_app.send_task(VERSION_PROCESS_TASK, args=[version_id]))
+
+
+def stuck_versions_sweep_enqueue() -> None:
+    """Queue a sweep for stuck versions now."""
+    current_app.send_task(STUCK_VERSIONS_SWEEP_TASK)
