@@ -16,7 +16,7 @@ from media_pipeline.uploads.services import video_upload_parts_list
 from tests.conftest import subprocess_env
 from tests.media_pipeline.conftest import make_clip
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 MIB = 1024 * 1024
 
 
