@@ -17,11 +17,12 @@ from django.conf import settings as django_settings
 from django.core import serializers
 from django.db import transaction
 from django.test import Client
+from playwright.sync_api import expect
 
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
 from media_pipeline.formatting import duration_label
 from media_pipeline.models import Rendition, Video, VideoVersion
-from media_pipeline.processing import version_process
+from media_pipeline.processing.pipeline import version_process
 from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
@@ -219,10 +220,14 @@ def test_keyboard_shortcuts(browser, live_server, course, learner, lesson_video)
     assert abs(page.evaluate(f"() => {video}.volume") - 1) < 1e-6
     mute = page.locator('[data-action="mute"]')
     page.keyboard.press("m")
-    assert page.evaluate(f"() => {video}.muted") and mute.get_attribute("aria-pressed") == "true"
-    assert mute.inner_text() == "Unmute"
+    assert page.evaluate(f"() => {video}.muted")
+    # The button follows the video's volumechange event, a task later.
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    expect(mute).to_have_text("Unmute")
     page.keyboard.press("m")
-    assert not page.evaluate(f"() => {video}.muted") and mute.inner_text() == "Mute"
+    assert not page.evaluate(f"() => {video}.muted")
+    expect(mute).to_have_attribute("aria-pressed", "false")
+    expect(mute).to_have_text("Mute")
     # The clip has no captions: C does nothing and the CC button stays hidden.
     page.keyboard.press("c")
     assert page.locator('[data-action="captions"]').is_hidden()
