@@ -165,7 +165,7 @@ def test_resume_after_reload_does_not_resend_stored_parts(
 
 
 def test_admin_version_page_follows_the_state(browser, live_server, django_user_model, lessons):
-    from media_pipeline.uploads import video_create
+    from media_pipeline.uploads.services import video_create
 
     admin_user = django_user_model.objects.create_superuser("boss", password="x")
     page = logged_in_page(browser, live_server, admin_user)
