@@ -16,23 +16,11 @@
 // file, the fingerprint finds the unfinished upload), sends the other parts
 // 4 at a time with XMLHttpRequest (for upload progress), retries each part
 // with exponential backoff, and lets the server assemble the parts.
+import { sizeLabel } from "./format.js";
 
 export function fileFingerprint(file) {
   // Size and modification time first: the server cuts fingerprints at 255 characters.
   return `${file.size}-${file.lastModified}-${file.name}`;
-}
-
-export function humanBytes(bytes) {
-  if (bytes < 1000) return `${bytes} bytes`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = "bytes";
-  for (const next of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${value.toFixed(1)} ${unit}`;
 }
 
 export class UploadCancelled extends Error {}
@@ -128,7 +116,7 @@ export class MultipartUpload {
     const plan = this.#plan(description);
     if (description.resumed && plan.storedBytes > 0) {
       this.onInfo(
-        `Resuming: ${humanBytes(plan.storedBytes)} already stored, sending the rest.`,
+        `Resuming: ${sizeLabel(plan.storedBytes)} already stored, sending the rest.`,
       );
     }
     await this.#send(plan, signal);

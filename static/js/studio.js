@@ -1,11 +1,10 @@
 // The instructor studio: uploads, live processing state, preview toggles.
-import { durationLabel } from "./format.js";
+import { durationLabel, sizeLabel } from "./format.js";
 import {
   MultipartUpload,
   UploadCancelled,
   UploadInterrupted,
   fileFingerprint,
-  humanBytes,
 } from "./studio-upload.js";
 
 const config = JSON.parse(document.getElementById("studio-config").textContent);
@@ -181,7 +180,7 @@ function uploadItem(file, lessonId) {
   const title = el("p", { class: "upload__title" });
   title.append(el("strong", {}, `Lesson ${row ? row.number : lessonId}`), ` · ${file.name}`);
   const bar = el("progress", { max: "100", value: "0", class: "upload__bar" });
-  const numbers = el("p", { class: "upload__numbers" }, `0 of ${humanBytes(file.size)}`);
+  const numbers = el("p", { class: "upload__numbers" }, `0 of ${sizeLabel(file.size)}`);
   const status = el("p", { class: "upload__status" }, "Starting…");
   const actions = el("p", { class: "upload__actions" });
   li.append(title, bar, numbers, status, actions);
@@ -202,7 +201,7 @@ function setButtons(item, buttons) {
 function startUpload(file, lessonId) {
   if (file.size > config.maxBytes) {
     const item = uploadItem(file, lessonId);
-    item.status.textContent = `The file is ${humanBytes(file.size)}; the largest upload allowed is ${humanBytes(config.maxBytes)}.`;
+    item.status.textContent = `The file is ${sizeLabel(file.size)}; the largest upload allowed is ${sizeLabel(config.maxBytes)}.`;
     item.li.classList.add("upload--error");
     return;
   }
@@ -213,8 +212,8 @@ function startUpload(file, lessonId) {
       const percent = total ? (sent / total) * 100 : 100;
       item.bar.value = percent;
       item.bar.textContent = `${Math.floor(percent)}%`;
-      const speed = rate > 0 ? ` · ${humanBytes(Math.round(rate))}/s` : "";
-      item.numbers.textContent = `${humanBytes(sent)} of ${humanBytes(total)} · ${Math.floor(percent)}%${speed}`;
+      const speed = rate > 0 ? ` · ${sizeLabel(Math.round(rate))}/s` : "";
+      item.numbers.textContent = `${sizeLabel(sent)} of ${sizeLabel(total)} · ${Math.floor(percent)}%${speed}`;
     },
     onInfo: (text) => {
       item.status.textContent = text;

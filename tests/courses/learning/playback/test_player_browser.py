@@ -20,7 +20,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
-from media_pipeline.formatting import duration_label
+from media_pipeline.formatting import duration_label, size_label
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
 from tests.media_pipeline.conftest import make_clip
@@ -640,9 +640,10 @@ def test_js_duration_label_matches_python(browser, live_server):
     page.goto(live_server.url + "/")
     labels = page.evaluate(
         """async (values) => {
-            const { durationLabel } = await import('/static/js/format.js');
+            const { durationLabel, sizeLabel } = await import('/static/js/format.js');
             return {
                 values: values.map((v) => durationLabel(v)),
+                sizes: [0, 999, 1000, 1234567, 312400000, 20e9, 5e15].map((v) => sizeLabel(v)),
                 missing: [durationLabel(null), durationLabel(NaN), durationLabel(undefined)],
                 placeholder: durationLabel(null, '--:--'),
             };
@@ -651,6 +652,9 @@ def test_js_duration_label_matches_python(browser, live_server):
     )
     expected = [duration_label(v) for v in DURATIONS]
     assert labels["values"] == expected
+    sizes = [0, 999, 1000, 1234567, 312400000, 20 * 1000**3, 5 * 1000**5]
+    assert labels["sizes"] == [size_label(v) for v in sizes]
+    assert labels["sizes"][3] == "1.2 MB"
     assert expected[4] == "1:00" and expected[8] == "1:00:00"  # halves and .6 round up
     assert labels["missing"] == ["", "", ""]
     assert duration_label(None) == duration_label(float("nan")) == ""
