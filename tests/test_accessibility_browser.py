@@ -1,0 +1,232 @@
+"""Every page has no axe-core WCAG 2.0/2.1 A and AA violations, checked in headless Chromium.
+
+axe-core comes from the npm registry (package.json) and is injected from node_modules by the
+test only: nothing of it is served by the site. One Chromium serves the whole module; each
+page gets a fresh context carrying the session cookie of the user who would see it.
+
+The real curriculum is loaded, with a short clip processed by the real pipeline (once per
+module, restored from its rows afterwards) on a preview and a paid lesson, so the pages that
+play video show the full player with its controls, chapters and practice loop.
+"""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import serializers
+from django.db import connections, transaction
+from django.test import Client
+from django.utils import timezone
+
+from courses.catalog.services import curriculum_load
+from courses.models import Course, Enrollment, LessonProgress
+from media_pipeline.models import Rendition, Video, VideoVersion
+from media_pipeline.processing.pipeline import version_process
+from tests.factories import InstructorFactory, UserFactory
+from tests.media_pipeline.conftest import make_clip
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+CURRICULUM_PATH = Path(settings.BASE_DIR) / "courses" / "data" / "craniosacral-therapy.yaml"
+SLUG = "craniosacral-therapy"
+COURSE = f"/courses/{SLUG}"
+PREVIEW_LESSON, PAID_LESSON, THEORY_LESSON = 1, 3, 4  # the clip goes on 1 and 3, none on 4
+READY_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Debian Chromium for the whole module (launching it is the slow part)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run 'npm ci' (axe-core is in package.json)")
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as playwright:
+        # Playwright's sync API runs an event loop in this thread; the ORM calls the
+        # fixtures make between page actions are still plain synchronous code.
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def a11y_clip(tmp_path_factory) -> Path:
+    return make_clip(
+        tmp_path_factory.mktemp("a11y-clips") / "lesson.mp4", size="320x240", duration=4
+    )
+
+
+@pytest.fixture(scope="module")
+def processed_rows() -> dict:
+    return {}
+
+
+@pytest.fixture
+def clip_videos(transactional_db, seaweedfs, upload_file, a11y_clip, processed_rows):
+    """Two READY Videos (a lesson has its own): processed for real once, then restored."""
+    if "json" not in processed_rows:
+        objects, processed_rows["video_ids"] = [], []
+        for _ in range(2):
+            version = upload_file(a11y_clip)
+            assert version_process(version_id=version.pk) == VideoVersion.State.READY
+            version.refresh_from_db()
+            objects += [version.video, version, *Rendition.objects.filter(version=version)]
+            processed_rows["video_ids"].append(version.video_id)
+        processed_rows["json"] = serializers.serialize("json", objects)
+    else:
+        with transaction.atomic():  # Video <-> current_version refer to each other
+            for obj in serializers.deserialize("json", processed_rows["json"]):
+                obj.save()
+    return [Video.objects.get(pk=pk) for pk in processed_rows["video_ids"]]
+
+
+@pytest.fixture
+def users(transactional_db, clip_videos) -> dict:
+    """The real course with the clip on two lessons, and one user of each kind."""
+    curriculum_load(path=CURRICULUM_PATH)
+    course = Course.objects.get(slug=SLUG)
+    lessons = {lesson.number: lesson for lesson in course.lessons.all()}
+    for number, video in zip((PREVIEW_LESSON, PAID_LESSON), clip_videos, strict=True):
+        lessons[number].video = video
+        lessons[number].save(update_fields=["video"])
+    # Times on the paid lesson's techniques, so its player lists them as chapters.
+    for start, technique in enumerate(lessons[PAID_LESSON].techniques.order_by("number")):
+        technique.start_s, technique.end_s = start * 2, start * 2 + 2
+        technique.save(update_fields=["start_s", "end_s"])
+
+    learner = UserFactory(username="learner")
+    Enrollment.objects.create(user=learner, course=course)
+    now = timezone.now()
+    # Some progress, so the dashboard shows "continue", a part-watched and a completed lesson.
+    LessonProgress.objects.create(
+        user=learner, lesson=lessons[PAID_LESSON], intervals=[[0, 2]], watched_s=2,
+        position_s=2, first_watched_at=now - timedelta(days=1), last_watched_at=now,
+    )  # fmt: skip
+    LessonProgress.objects.create(
+        user=learner, lesson=lessons[THEORY_LESSON + 1], marked_complete_at=now
+    )
+    assert lessons[THEORY_LESSON + 1].video_id is None
+    return {
+        "anonymous": None,
+        "learner": learner,
+        "instructor": InstructorFactory(username="instructor"),
+    }
+
+
+def open_dialog(page) -> None:
+    page.click("[data-preview-play]")
+    page.wait_for_selector("dialog[open] [data-player-ready]", timeout=READY_MS)
+
+
+def wait_for_player(page) -> None:
+    page.wait_for_selector("[data-player][data-player-ready]", timeout=READY_MS)
+
+
+def see_chapters(page) -> None:
+    wait_for_player(page)
+    assert page.locator("[data-chapter]").count() == 2
+    assert page.locator(".player__practice").is_visible()
+
+
+def wait_for_studio(page) -> None:
+    page.wait_for_selector("html[data-studio-ready]", timeout=READY_MS)
+
+
+def submit_wrong_login(page) -> None:
+    page.fill("#id_username", "learner")
+    page.fill("#id_password", "not-the-password")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    page.wait_for_selector(".form-errors")
+
+
+def submit_bad_signup(page) -> None:
+    page.fill("#id_username", "newcomer")
+    page.fill("#id_email", "learner@example.com")  # taken
+    page.fill("#id_password1", "a-long-test-passphrase-9")
+    page.fill("#id_password2", "a-different-passphrase-9")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    page.wait_for_selector(".errorlist")
+
+
+# (id, who, path, expected status, what to do once it has loaded)
+PAGES = [
+    ("catalog", "anonymous", "/", 200, None),
+    ("course-anonymous", "anonymous", f"{COURSE}/", 200, None),
+    ("course-enrolled", "learner", f"{COURSE}/", 200, None),
+    ("course-preview-dialog", "anonymous", f"{COURSE}/", 200, open_dialog),
+    ("preview-lesson", "anonymous", f"{COURSE}/lessons/{PREVIEW_LESSON}/", 200, wait_for_player),
+    ("paid-lesson-locked", "anonymous", f"{COURSE}/lessons/{PAID_LESSON}/", 403, None),
+    ("paid-lesson-enrolled", "learner", f"{COURSE}/lessons/{PAID_LESSON}/", 200, see_chapters),
+    ("theory-lesson-enrolled", "learner", f"{COURSE}/lessons/{THEORY_LESSON}/", 200, None),
+    ("technique-index", "anonymous", f"{COURSE}/techniques/", 200, None),
+    ("dashboard", "learner", "/dashboard/", 200, None),
+    ("login", "anonymous", "/accounts/login/", 200, None),
+    ("login-error", "anonymous", "/accounts/login/", 200, submit_wrong_login),
+    ("signup", "anonymous", "/accounts/signup/", 200, None),
+    ("signup-errors", "anonymous", "/accounts/signup/", 200, submit_bad_signup),
+    ("password-reset", "anonymous", "/accounts/password_reset/", 200, None),
+    ("studio", "instructor", "/studio/", 200, wait_for_studio),
+    ("analytics", "instructor", "/studio/analytics/", 200, None),
+]
+
+
+def axe_report(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {json.dumps(node['target'])}")
+            summary = node.get("failureSummary", "").replace("\n", "\n      ")
+            lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "status", "prepare"),
+    [pytest.param(*page[1:], id=page[0]) for page in PAGES],
+)
+def test_page_has_no_wcag_violations(chromium, live_server, users, who, path, status, prepare):
+    context = chromium.new_context()
+    try:
+        if users[who] is not None:
+            client = Client()
+            client.force_login(users[who])
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+            )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        response = page.goto(live_server.url + path)
+        assert response.status == status, f"{path} as {who}: {response.status}"
+        page.wait_for_load_state("load")
+        if prepare:
+            prepare(page)
+        page.add_script_tag(path=str(AXE_JS))
+        violations = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)[
+            "violations"
+        ]
+        assert not violations, f"{path} as {who}:\n{axe_report(violations)}"
+        assert errors == []
+    finally:
+        context.close()
