@@ -80,14 +80,14 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The ORM's cursors bind client-side and never prepare; the heartbeat's db module
-    # (courses/learning/progress/heartbeat/db.py, the player's
-    # heartbeat) lets PostgreSQL plan its statements once per connection
-    # after this many runs. Set it empty behind a transaction-mode PgBouncer, which
-    # cannot keep prepared statements.
+    # Parameters bound on the server, so PostgreSQL can prepare a statement once it has
+    # run this many times on a connection (the player's heartbeat read and write most of
+    # all; see courses/learning/progress/heartbeat/db.py). Set the threshold empty behind
+    # a transaction-mode PgBouncer, which cannot keep prepared statements.
     _prepare_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip()
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        int(_prepare_threshold) if _prepare_threshold else None
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=int(_prepare_threshold) if _prepare_threshold else None,
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -206,7 +206,7 @@ CELERY_BEAT_SCHEDULE = {
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "courses.learning.progress.heartbeat.cache.ReusedClientRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "cache",
         }
