@@ -33,10 +33,6 @@ class SyllabusLesson:
     duration_s: float | None
     mark: ProgressMark | None = None  # only for learners with progress
 
-    @property
-    def duration(self) -> str:
-        return duration_label(self.duration_s)
-
 
 def _syllabus(course: Course, marks: dict[int, ProgressMark] | None = None) -> list[SyllabusLesson]:
     # Works on the prefetched lessons/techniques: no queries per lesson.

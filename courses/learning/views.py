@@ -51,7 +51,7 @@ def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "video_status": status,
         # The page carries no media URLs: the player asks the API for signed ones.
         "playback_url": playback_url(lesson) if status and status.playable else "",
-        "duration": duration_label(duration_s),
+        "duration_s": duration_s,
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
         # Only pages that can record get the URLs: the player never even starts tracking

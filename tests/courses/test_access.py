@@ -123,3 +123,15 @@ def test_analytics_needs_its_own_permission(client):
     client.force_login(InstructorFactory(permissions=[access.MANAGE_LESSONS_PERMISSION]))
     assert client.get(reverse("studio:studio")).status_code == 200
     assert client.get(reverse("studio:analytics")).status_code == 403
+
+
+def test_the_navigation_shows_staff_links_by_permission(client):
+    client.force_login(UserFactory(is_staff=True))
+    html = client.get(reverse("courses:catalog")).content.decode()
+    assert ">Studio<" not in html and ">Analytics<" not in html
+    client.force_login(InstructorFactory(permissions=[access.MANAGE_LESSONS_PERMISSION]))
+    html = client.get(reverse("courses:catalog")).content.decode()
+    assert f'href="{reverse("studio:studio")}"' in html and ">Analytics<" not in html
+    client.force_login(InstructorFactory())
+    html = client.get(reverse("courses:catalog")).content.decode()
+    assert ">Studio<" in html and f'href="{reverse("studio:analytics")}"' in html

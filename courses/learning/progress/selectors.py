@@ -24,7 +24,6 @@ from courses.models import (
     TechniquePractice,
     lesson_duration_s,
 )
-from media_pipeline.formatting import duration_label
 
 # The columns readers need; the heat bins and beat ids are big and only for writers/analytics.
 _ROW_FIELDS = (
@@ -93,10 +92,6 @@ class LessonState:
     def resume_t(self) -> int:
         """The position as a lesson page `?t=` value (whole seconds)."""
         return int(self.position_s)
-
-    @property
-    def position_label(self) -> str:
-        return duration_label(self.position_s)
 
     @property
     def started(self) -> bool:
