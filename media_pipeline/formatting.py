@@ -1,4 +1,4 @@
-"""The one way durations and sizes are written for people, everywhere on the platform.
+"""The one way durations, sizes and cue times are written, everywhere on the platform.
 
 It lives in media_pipeline, the lowest layer, because the pipeline's own admin and
 outcome lines format durations too, and media_pipeline may not import courses.
@@ -16,14 +16,28 @@ def duration_seconds_round(seconds: float) -> int:
     return max(0, math.floor(seconds + 0.5))
 
 
-def duration_label(seconds: float | None, *, missing: str = "") -> str:
-    """12:05 or 1:02:05 (59.6 s is 1:00); `missing` when there is no duration yet."""
+def duration_label(seconds: float | None, *, missing: str = "", always_hours: bool = False) -> str:
+    """12:05 or 1:02:05 (59.6 s is 1:00); `missing` when there is no duration yet.
+
+    `always_hours` writes 0:12:05, for messages that compare a length with a limit.
+    """
     if seconds is None or not math.isfinite(seconds):
         return missing
     total = duration_seconds_round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if hours or always_hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def vtt_timestamp(seconds: float) -> str:
+    """A WebVTT cue time, always with hours and milliseconds: 00:01:05.250."""
+    millis = int(round(max(seconds, 0) * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 def size_label(size: int | float) -> str:

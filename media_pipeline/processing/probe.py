@@ -33,6 +33,8 @@ from fractions import Fraction
 import av
 import av.error
 
+from media_pipeline.formatting import duration_label
+
 # Demuxers we accept (ffmpeg short names). libavformat's matcher compares each
 # comma-separated component, so "mov" accepts the "mov,mp4,m4a,3gp,3g2,mj2" demuxer and
 # "matroska" accepts "matroska,webm".
@@ -381,9 +383,8 @@ def _fps(video: av.VideoStream) -> float:
 
 def _check_limits(duration: float, w: int, h: int, fps: float, limits: ProbeLimits) -> None:
     if duration > limits.max_duration_s:
-        raise ProbeRejected(
-            f"duration {format_hms(duration)} exceeds the {format_hms(limits.max_duration_s)} limit"
-        )
+        limit = hms(limits.max_duration_s)
+        raise ProbeRejected(f"duration {hms(duration)} exceeds the {limit} limit")
     if duration < 0.1:
         raise ProbeRejected("file is truncated or corrupt (duration is zero)")
     if w * h > limits.max_width * limits.max_height or max(w, h) > limits.max_side:
@@ -427,8 +428,8 @@ def _check_tail(container: av.container.InputContainer, video: av.VideoStream, d
     tolerance = min(2.0, max(0.5, 0.1 * length))
     if last_ts is not None and last_ts < expected_end - tolerance:
         raise ProbeRejected(
-            f"file is truncated or corrupt (video data stops at {format_hms(last_ts - vstart)}"
-            f" of {format_hms(length)})"
+            f"file is truncated or corrupt (video data stops at {hms(last_ts - vstart)}"
+            f" of {hms(length)})"
         )
 
 
@@ -521,13 +522,13 @@ def _is_dvd_like(w: int, h: int, interlaced: bool) -> bool:
     return (h in (480, 576) and w <= 720) or (interlaced and h <= 576)
 
 
-def format_hms(seconds: float) -> str:
-    total = int(seconds)
-    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
-
-
 def _short(exc: BaseException) -> str:
     # libav errors carry the file name in str(); the reason is user-facing, so keep only strerror.
     text = exc.strerror if isinstance(exc, av.error.FFmpegError) and exc.strerror else str(exc)
     text = text.strip() or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def hms(seconds: float) -> str:
+    """A length in a reason, always with hours: 0:00:03 (media_pipeline.formatting's rule)."""
+    return duration_label(seconds, always_hours=True)

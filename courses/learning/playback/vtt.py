@@ -4,15 +4,9 @@ from html import escape
 
 from courses.learning.playback.selectors import lesson_chapters
 from courses.models import Lesson, LessonCaption
+from media_pipeline.formatting import vtt_timestamp
 
-
-def vtt_timestamp(seconds: float) -> str:
-    """WebVTT cue time, always with hours: 00:01:05.250."""
-    millis = int(round(max(seconds, 0) * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+__all__ = ["chapters_vtt", "lesson_caption_vtt", "vtt_timestamp"]
 
 
 def _cue_text(text: str) -> str:

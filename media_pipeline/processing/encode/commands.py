@@ -23,6 +23,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from media_pipeline.formatting import vtt_timestamp
 from media_pipeline.hls.layout import (
     AUDIO_BITRATE,
     AUDIO_GROUP,
@@ -278,13 +279,8 @@ def thumbnails_vtt(
         end = min((i + 1) * interval_s, duration_s)
         x, y = (i % columns) * tile_w, (i // columns) * tile_h
         lines += [
-            f"{_vtt_time(start)} --> {_vtt_time(end)}",
+            f"{vtt_timestamp(start)} --> {vtt_timestamp(end)}",
             f"{sprite_url}#xywh={x},{y},{tile_w},{tile_h}",
             "",
         ]
     return "\n".join(lines)
-
-
-def _vtt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"

@@ -14,7 +14,7 @@ from media_pipeline.processing.probe import (
     FORMAT_WHITELIST,
     ProbeLimits,
     ProbeRejected,
-    format_hms,
+    hms,
     probe_media,
     sniff,
 )
@@ -134,9 +134,9 @@ def test_absurd_frame_rate(highfps_clip: Path) -> None:
     assert rejected(highfps_clip) == "absurd frame rate (1000 fps)"
 
 
-def test_format_hms() -> None:
-    assert format_hms(5 * 3600 + 3) == "5:00:03"
-    assert format_hms(4 * 3600) == "4:00:00"
+def test_durations_in_reasons() -> None:
+    assert hms(5 * 3600 + 3) == "5:00:03"
+    assert hms(4 * 3600) == "4:00:00"
 
 
 # --------------------------------------------------------------------------- hostile files
