@@ -4,6 +4,10 @@ Every function here runs a fixed number of queries whatever the size of the
 course; completion is evaluated against each lesson's current video (see the
 module docstring of courses.learning.progress.rules for why). The heartbeat's own
 tuned read lives in courses.learning.progress.heartbeat.
+
+One module (a little over 300 lines) on purpose: the lesson, course, technique and
+dashboard views are all built from the same per-lesson states (`_states`), so the
+rule of what counts as watched is read in one place.
 """
 
 from __future__ import annotations

@@ -223,7 +223,11 @@ export class ProgressBeacon {
   sendBeacon() {
     if (this.stopped || !navigator.sendBeacon) return;
     const video = this.video;
-    if (!video.paused && !video.seeking) {
+    // Not only while playing: a page being left may pause its video before "pagehide"
+    // without a "pause" event reaching us, and a busy page may have had no timeupdate
+    // for a while. The sample only extends a range that was being measured (not after a
+    // pause or a seek), and only as far as the wall time allows.
+    if (!video.seeking) {
       this.ranges.sample(video.currentTime, performance.now(), video.playbackRate);
     }
     this.queueBeat();
