@@ -72,6 +72,7 @@ def course_detail_render(
         "who_it_helps_paragraphs": text_paragraphs(course.who_it_helps),
         "syllabus": syllabus,
         "technique_count": sum(len(row.techniques) for row in syllabus),
+        "preview_lessons": [row.lesson for row in syllabus if row.lesson.is_preview],
         # Only claim a total once every lesson has a ready video.
         "total_duration": (
             duration_label(sum(known)) if syllabus and len(known) == len(syllabus) else ""

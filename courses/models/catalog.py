@@ -20,6 +20,18 @@ class Course(models.Model):
     access_code = models.CharField(
         max_length=64, blank=True, help_text="Learners type this to enroll when it is required."
     )
+    # Integer minor units (14900 is 149.00 USD); empty: free to enroll.
+    price_minor = models.PositiveIntegerField(
+        "price",
+        null=True,
+        blank=True,
+        help_text="In cents (or the currency's minor unit): 14900 is 149.00. Empty: free.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. USD.")],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -28,6 +40,10 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return not self.price_minor
 
     def clean(self) -> None:
         if self.requires_access_code and not self.access_code:

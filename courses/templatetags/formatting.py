@@ -2,6 +2,7 @@
 
 from django import template
 
+from courses.commerce.prices import course_price_label
 from media_pipeline.formatting import duration_label, size_label
 
 register = template.Library()
@@ -17,3 +18,9 @@ def duration_filter(seconds, missing: str = ""):
 def size_filter(size):
     """{{ bytes|size }} → 312.4 MB."""
     return "" if size is None else size_label(size)
+
+
+@register.filter(name="course_price")
+def course_price_filter(course) -> str:
+    """{{ course|course_price }} → Free or $149.00."""
+    return course_price_label(course)

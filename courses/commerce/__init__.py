@@ -1,0 +1,1 @@
+"""Selling courses: prices now; orders, payments, coupons and refunds build on it."""
