@@ -3,7 +3,6 @@
 from django.db.models import OuterRef, Subquery
 
 from courses.models import Course, Lesson
-from media_pipeline.formatting import duration_label
 from media_pipeline.models import VideoVersion
 from media_pipeline.selectors import version_status
 
@@ -56,10 +55,6 @@ def lesson_row(lesson: Lesson) -> dict:
         "is_preview": lesson.is_preview,
         "video_id": str(lesson.video_id) if lesson.video_id else None,
         "current": _version_dict(lesson.current_version),
-        # The one duration rule (media_pipeline.formatting), for the page and its polling.
-        "current_duration": (
-            duration_label(lesson.current_version.duration_s) if lesson.current_version else ""
-        ),
         "latest": _version_dict(latest),
         # The page keeps polling while the server is working on something;
         # an unfinished upload is not that (the browser has to send the rest).
