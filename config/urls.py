@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("media/", include("media_pipeline.delivery.urls")),
     path("studio/", include("courses.studio.urls")),
+    path("", include("courses.commerce.urls")),
     path("", include("courses.urls")),
 ]

@@ -8,6 +8,8 @@ grant that courses.learning.playback minted after asking here.
   check what learners see.
 - Recording progress: enrolled learners and staff; nobody else, not even on previews
   (an anonymous preview has no one to record for).
+- Selling: staff see orders with `courses.view_order`, refund with `courses.refund_order`
+  and manage single-use codes with `courses.add_accesscode`.
 - Staff actions are Django model permissions, not only `is_staff`: a staff account
   without `courses.change_lesson` cannot use the studio, and one without
   `courses.view_lessonprogress` cannot read analytics. Superusers have every permission.
@@ -30,6 +32,9 @@ ENROLL_REQUIRED = "enroll_required"
 
 MANAGE_LESSONS_PERMISSION = "courses.change_lesson"
 VIEW_ANALYTICS_PERMISSION = "courses.view_lessonprogress"
+VIEW_ORDERS_PERMISSION = "courses.view_order"
+REFUND_ORDERS_PERMISSION = "courses.refund_order"
+MANAGE_CODES_PERMISSION = "courses.add_accesscode"
 
 
 def is_enrolled(*, user, course: Course | int) -> bool:
@@ -95,6 +100,21 @@ def can_manage_lessons(user) -> bool:
 def can_view_analytics(user) -> bool:
     """Instructor analytics: every learner's progress, in aggregate and as CSV."""
     return _staff_with(user, VIEW_ANALYTICS_PERMISSION)
+
+
+def can_view_orders(user) -> bool:
+    """The studio's orders list, revenue and its CSV."""
+    return _staff_with(user, VIEW_ORDERS_PERMISSION)
+
+
+def can_refund_orders(user) -> bool:
+    """Refunding an order (which also takes the learner's seat back)."""
+    return _staff_with(user, REFUND_ORDERS_PERMISSION)
+
+
+def can_manage_codes(user) -> bool:
+    """Generating, exporting and revoking single-use codes."""
+    return _staff_with(user, MANAGE_CODES_PERMISSION)
 
 
 def page_requires(check: Callable, *, denied: str) -> Callable:

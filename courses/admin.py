@@ -120,9 +120,13 @@ class TechniqueAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "course", "created_at")
-    list_filter = ("course",)
+    list_display = ("user", "course", "source", "created_at")
+    list_filter = ("course", "source")
     list_select_related = ("user", "course")
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
     date_hierarchy = "created_at"
+
+
+# Orders, coupons, codes and Stripe events: courses/commerce/admin.py.
+from courses.commerce import admin as commerce_admin  # noqa: E402,F401

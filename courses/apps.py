@@ -5,3 +5,6 @@ class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = "Courses"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from courses.commerce import checks  # noqa: F401  (registers the system check)

@@ -168,6 +168,13 @@ def main() -> None:
     s3 = urllib.parse.urlsplit(endpoint)
     weed = s3.scheme == "http" and s3.hostname in ("127.0.0.1", "localhost")  # else a real S3
     ports = plan_ports(env, s3, weed)
+    # localstripe while the keys are the ones platform/setup.sh wrote; real keys: real Stripe.
+    fake_stripe = not env.get("STRIPE_API_BASE") and env.get("STRIPE_SECRET_KEY", "").startswith(
+        "sk_test_local"
+    )
+    if fake_stripe:
+        stripe_port = port_number(env, "LOCALSTRIPE_PORT", 8420)
+        ports.append((stripe_port, "localstripe", "LOCALSTRIPE_PORT", "{}"))
     check_ports(ports)
     if not (honcho := Path(sys.executable).parent / "honcho").exists():
         raise PreflightError(f"{honcho} not found; run platform/setup.sh")
@@ -189,6 +196,18 @@ def main() -> None:
     ready += [
         f"  S3          {endpoint} (bucket {bucket})",
         f"  broker      {masked(broker)}",
+        (
+            f"  payments    localstripe at http://127.0.0.1:{stripe_port} (fake Stripe; test card"
+            " 4242 4242 4242 4242, any future date, any CVC)"
+            if fake_stripe
+            else "  payments    Stripe (STRIPE_SECRET_KEY from your environment)"
+        ),
+        "  e-mail      "
+        + (
+            "printed in the web and worker logs (set EMAIL_URL to send it)"
+            if env.get("EMAIL_URL", "consolemail://").startswith("console")
+            else masked(env["EMAIL_URL"])
+        ),
         f"  logs        {data_dir / 'logs'}/seaweedfs.log, setup.log, worker.log, web.log",
         "Ctrl+C stops it.",
     ]
@@ -204,6 +223,13 @@ def main() -> None:
         AWS_S3_ENDPOINT_URL=endpoint,
         AWS_STORAGE_BUCKET_NAME=bucket,
     )
+    os.environ.setdefault("SITE_URL", site)
+    if fake_stripe:
+        os.environ.update(
+            LOCALSTRIPE_PORT=str(stripe_port),
+            STRIPE_API_BASE=f"http://127.0.0.1:{stripe_port}",
+            STRIPE_JS_URL=f"http://127.0.0.1:{stripe_port}/js.stripe.com/v3/",
+        )
     # honcho gives each process a PORT of its own: the settings' CORS default must not use it.
     os.environ.setdefault("MEDIA_UPLOAD_CORS_ORIGINS", f"{site},http://localhost:{web_port}")
     if len(str(run_dir / "gunicorn.ctl")) < 100:  # AF_UNIX paths are short
@@ -211,7 +237,8 @@ def main() -> None:
     os.chdir(REPO_ROOT)
     # `-e /dev/null`: honcho would read .env itself, over the real environment.
     argv = [str(honcho), "start", "-f", "platform/Procfile", "-e", "/dev/null"]
-    os.execvp(argv[0], argv + ([] if weed else ["web", "worker"]))
+    processes = ["web", "worker"] + ["seaweedfs"] * weed + ["stripe"] * fake_stripe
+    os.execvp(argv[0], argv + processes)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 #   1. .venv (created with python3 >= 3.11 when missing),
 #   2. pip install -r requirements.txt, only when requirements.txt changed since last time,
 #   3. npm ci, only when package-lock.json changed since node_modules was installed,
-#   4. .env with a generated DJANGO_SECRET_KEY and dev S3 credentials, only for keys it lacks.
+#   4. .env with a generated DJANGO_SECRET_KEY, dev S3 credentials and localstripe's keys
+#      (STRIPE_WEBHOOK_SECRET included), only for keys it lacks.
 # A second run with nothing changed touches no network and takes well under a second.
 #
 # Environment: PYTHON (interpreter used to create .venv, default python3).
@@ -92,6 +93,11 @@ add_key() {
 add_key DJANGO_SECRET_KEY "$(random_token 50)"
 add_key AWS_ACCESS_KEY_ID "dev-$(random_token 12)"
 add_key AWS_SECRET_ACCESS_KEY "$(random_token 30)"
+# Keys for localstripe, the fake Stripe `make run` starts (platform/preflight.py starts it
+# while STRIPE_SECRET_KEY begins with sk_test_local); put your real keys here to sell.
+add_key STRIPE_SECRET_KEY "sk_test_local_$(random_token 12)"
+add_key STRIPE_PUBLISHABLE_KEY "pk_test_local_$(random_token 12)"
+add_key STRIPE_WEBHOOK_SECRET "whsec_$(random_token 24)"
 if [ ${#added[@]} -gt 0 ]; then
     say "wrote ${added[*]} to $ENV_FILE"
 else

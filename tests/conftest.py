@@ -283,3 +283,114 @@ def http_body(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.status == 200, url
         return response.read()
+
+
+# --- Stripe (localstripe) and e-mail (aiosmtpd): real servers on loopback -----------------
+STRIPE_TEST_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_test_suite_localstripe",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_suite_localstripe",
+    "STRIPE_WEBHOOK_SECRET": "whsec_test_suite_localstripe",
+}
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory):
+    """localstripe from scratch (state in memory) on a free loopback port, via the same
+    launcher `make run` uses; settings and subprocesses point at it."""
+    import urllib.request
+
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    log = open(log_path, "wb")  # noqa: SIM115 (closed at teardown)
+    proc = subprocess.Popen(
+        [
+            str(root / ".venv/bin/python"),
+            str(root / "platform/fake_stripe.py"),
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(
+                    "localstripe did not start: " + log_path.read_text()[-2000:]
+                ) from None
+            time.sleep(0.2)
+    overrides = {
+        **STRIPE_TEST_KEYS,
+        "STRIPE_API_BASE": base,
+        "STRIPE_JS_URL": f"{base}/js.stripe.com/v3/",
+    }
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    os.environ.update(overrides)
+    yield {"base": base, "log": log_path}
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+    log.close()
+
+
+@pytest.fixture
+def stripe_webhooks(localstripe, live_server):
+    """localstripe delivers its (signed) events to this test's live server."""
+    from django.urls import reverse
+
+    from courses.commerce.gateway import local_webhook_register
+
+    local_webhook_register(url=live_server.url + reverse("commerce:stripe_webhook"))
+    yield live_server
+    # Point it nowhere, so later tests' events do not reach a server that is gone.
+    local_webhook_register(url="http://127.0.0.1:9/")
+
+
+class Mailbox:
+    """What a real SMTP server on loopback received."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def wait_for(self, count: int = 1, timeout: float = 30.0) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on a free port; Django's SMTP backend (and workers) send to it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    mailbox.url = f"smtp://127.0.0.1:{port}"
+    yield mailbox
+    controller.stop()

@@ -32,7 +32,7 @@ def _permission(dotted: str) -> Permission:
 
 
 class InstructorFactory(UserFactory):
-    """A staff account with the studio's and analytics' permissions (not a superuser)."""
+    """A staff account with the studio's, analytics' and sales' permissions (not a superuser)."""
 
     username = factory.Sequence(lambda n: f"instructor{n}")
     is_staff = True
@@ -44,7 +44,13 @@ class InstructorFactory(UserFactory):
         wanted = (
             extracted
             if extracted is not None
-            else (access.MANAGE_LESSONS_PERMISSION, access.VIEW_ANALYTICS_PERMISSION)
+            else (
+                access.MANAGE_LESSONS_PERMISSION,
+                access.VIEW_ANALYTICS_PERMISSION,
+                access.VIEW_ORDERS_PERMISSION,
+                access.REFUND_ORDERS_PERMISSION,
+                access.MANAGE_CODES_PERMISSION,
+            )
         )
         user.user_permissions.add(*(_permission(p) for p in wanted))
 

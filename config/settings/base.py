@@ -108,6 +108,24 @@ DEFAULT_FROM_EMAIL = env.str(
     "DJANGO_DEFAULT_FROM_EMAIL", default="Course platform <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in e-mails (receipts), which have no request to build them from.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+
+# --- Selling (courses.commerce) ------------------------------------------------
+# Real keys in production (the system check refuses to start without them while a course
+# has a price). `make run` and the tests point STRIPE_API_BASE at a local localstripe and
+# STRIPE_JS_URL at its stand-in Stripe.js; empty STRIPE_API_BASE means api.stripe.com.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=20.0)
+STRIPE_WEBHOOK_TOLERANCE_S = env.int("STRIPE_WEBHOOK_TOLERANCE_S", default=300)
+STRIPE_KEYS_REQUIRED = False  # production.py: True
+# Wrong single-use codes allowed per account and per IP within the window.
+ACCESS_CODE_MAX_FAILURES = env.int("ACCESS_CODE_MAX_FAILURES", default=10)
+ACCESS_CODE_FAILURE_WINDOW_S = env.int("ACCESS_CODE_FAILURE_WINDOW_S", default=3600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -182,6 +200,8 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": MEDIA_TRANSCODE_HARD_TIME_LIMIT_S + 3600,
     }
+# Task modules outside an app's top level (autodiscovery finds only media_pipeline.tasks).
+CELERY_IMPORTS = ["courses.commerce.tasks"]
 CELERY_TASK_IGNORE_RESULT = True  # state lives in the database, not in a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -242,7 +262,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # The stripe SDK logs every request at INFO; its failures reach us as exceptions.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }
 MEDIA_LEASE_TTL_S = env.int("MEDIA_LEASE_TTL_S", default=120)
 MEDIA_UPLOAD_ABANDONED_AFTER_S = env.int("MEDIA_UPLOAD_ABANDONED_AFTER_S", default=7 * 24 * 3600)

@@ -34,3 +34,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# courses.commerce.checks: no start (migrate, check --deploy, gunicorn) while a course has a
+# price and STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY or STRIPE_WEBHOOK_SECRET is missing.
+STRIPE_KEYS_REQUIRED = True

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from courses.commerce.prices import CURRENCY_RE, price_to_minor
+
 # Sentinel for "the file does not give this field": such fields are left
 # untouched on update (e.g. times set later in the admin).
 MISSING: Any = object()
@@ -73,6 +75,8 @@ class CourseSpec:
     is_published: Any = MISSING
     requires_access_code: Any = MISSING
     access_code: Any = MISSING
+    price_minor: Any = MISSING
+    currency: Any = MISSING
     lessons: list[LessonSpec] = field(default_factory=list)
 
 
@@ -92,6 +96,7 @@ _BOOL = (bool,)
 _INT = (int,)
 _NUM = (int, float)
 _LIST = (list,)
+_AMOUNT = (str, int, float)
 COURSE_FIELDS = {
     "slug": (_STR, True, 50),
     "title": (_STR, True, 200),
@@ -101,6 +106,8 @@ COURSE_FIELDS = {
     "is_published": (_BOOL, False, None),
     "requires_access_code": (_BOOL, False, None),
     "access_code": (_STR, False, 64),
+    "price": (_AMOUNT, False, None),  # "149.00": major units, as people write prices
+    "currency": (_STR, False, None),
     "lessons": (_LIST, True, None),
 }
 LESSON_FIELDS = {
@@ -120,6 +127,7 @@ TECHNIQUE_FIELDS = {
 }
 _TYPE_NAMES = {_STR: "text", _BOOL: "true or false", _INT: "a whole number", _NUM: "a number"}
 _TYPE_NAMES[_LIST] = "a list"
+_TYPE_NAMES[_AMOUNT] = "an amount such as 149.00"
 
 
 def _node_lines(node: yaml.Node, path: str, lines: dict[str, int], dupes: list[str]) -> None:
@@ -224,12 +232,30 @@ def curriculum_parse(*, path: Path) -> Curriculum:
         check.error("course.slug", "may contain only letters, digits, hyphens and underscores")
         slug = None
 
+    _price_parse(check, course_values)
     lessons = _lessons_parse(check, data["course"].get("lessons"))
     if check.problems or slug is None:
         raise CurriculumError(path, check.problems)
     course_values.pop("lessons", None)
     course = CourseSpec(line=lines.get("course", 1), lessons=lessons, **course_values)
     return Curriculum(path=path, course=course, lines=lines)
+
+
+def _price_parse(check: _Checker, values: dict) -> None:
+    """`price: 149.00` and `currency: USD` into price_minor (0 or absent: free) and currency."""
+    currency = values.get("currency")
+    if currency is not None and not CURRENCY_RE.match(currency):
+        check.error("course.currency", "must be a three-letter ISO 4217 code such as USD")
+        values.pop("currency")
+        currency = None
+    if "price" not in values:
+        return
+    try:
+        minor = price_to_minor(values.pop("price"), currency or "USD")
+    except ValueError as error:
+        check.error("course.price", str(error))
+        return
+    values["price_minor"] = minor or None
 
 
 def _lessons_parse(check: _Checker, raw_lessons: Any) -> list[LessonSpec]:

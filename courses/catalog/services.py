@@ -78,6 +78,8 @@ def _curriculum_apply(curriculum: Curriculum) -> CurriculumLoadResult:
         "is_published": spec.is_published,
         "requires_access_code": spec.requires_access_code,
         "access_code": spec.access_code,
+        "price_minor": spec.price_minor,
+        "currency": spec.currency,
     }
     course = Course.objects.select_for_update().filter(slug=spec.slug).first()
     needs_code = spec.requires_access_code is True

@@ -59,8 +59,13 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 def course_detail_render(
-    request: HttpRequest, course: Course, form: EnrollForm | None = None, status: int = 200
+    request: HttpRequest,
+    course: Course,
+    form: EnrollForm | None = None,
+    status: int = 200,
+    extra: dict | None = None,
 ) -> HttpResponse:
+    """The course page; `extra` carries a refused form's state (e.g. the code typed)."""
     is_enrolled = access.is_enrolled(user=request.user, course=course)
     records = access.can_record(user=request.user, course=course, enrolled=is_enrolled)
     marks = progress_marks(user=request.user, course=course) if records else None
@@ -81,6 +86,7 @@ def course_detail_render(
         # The inline preview player sends heartbeats only for viewers who have progress.
         "records_progress": records,
         "form": form or EnrollForm(course=course),
+        **(extra or {}),
     }
     return render(request, "courses/course_detail.html", context, status=status)
 

@@ -8,10 +8,16 @@ from courses.models.catalog import (
     lesson_duration_s,
     validate_webvtt,
 )
+from courses.models.commerce import ORDER_TRANSITIONS, AccessCode, Coupon, Order, StripeEvent
 from courses.models.enrollment import Enrollment
 from courses.models.learning import LessonProgress, TechniquePractice
 
 __all__ = [
+    "ORDER_TRANSITIONS",
+    "AccessCode",
+    "Coupon",
+    "Order",
+    "StripeEvent",
     "Course",
     "Enrollment",
     "Lesson",

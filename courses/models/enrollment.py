@@ -7,10 +7,20 @@ from courses.models.catalog import Course
 
 
 class Enrollment(models.Model):
+    class Source(models.TextChoices):
+        """How the seat was given, so that a refund only takes back what was bought."""
+
+        FREE = "free", "Free course"
+        PURCHASE = "purchase", "Bought"
+        COMP = "comp", "Given by staff"
+        CODE = "code", "Single-use code"
+        LEGACY_CODE = "legacy_code", "Shared access code (legacy)"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.FREE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

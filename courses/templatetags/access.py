@@ -16,3 +16,13 @@ def can_manage_lessons(user) -> bool:
 @register.filter
 def can_view_analytics(user) -> bool:
     return access.can_view_analytics(user)
+
+
+@register.filter
+def can_view_orders(user) -> bool:
+    return access.can_view_orders(user)
+
+
+@register.filter
+def can_manage_codes(user) -> bool:
+    return access.can_manage_codes(user)

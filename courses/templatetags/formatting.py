@@ -2,7 +2,7 @@
 
 from django import template
 
-from courses.commerce.prices import course_price_label
+from courses.commerce.prices import course_price_label, money_label
 from media_pipeline.formatting import duration_label, size_label
 
 register = template.Library()
@@ -24,3 +24,9 @@ def size_filter(size):
 def course_price_filter(course) -> str:
     """{{ course|course_price }} → Free or $149.00."""
     return course_price_label(course)
+
+
+@register.filter(name="order_amount")
+def order_amount_filter(order, field: str = "amount_minor") -> str:
+    """{{ order|order_amount }} → $149.00; {{ order|order_amount:"discount_minor" }}."""
+    return money_label(getattr(order, field), order.currency)

@@ -45,6 +45,14 @@ def course(db) -> Course:
 
 
 @pytest.fixture
+def free_course(course) -> Course:
+    """The same course without its price: free to enroll, as a course with no price is."""
+    course.price_minor = None
+    course.save(update_fields=["price_minor"])
+    return course
+
+
+@pytest.fixture
 def make_user(db):
     def make(username: str = "alice", **extra):
         return UserFactory(username=username, **extra)

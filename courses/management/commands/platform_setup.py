@@ -13,6 +13,9 @@ import urllib.request
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+from courses.commerce.gateway import local_stripe, local_webhook_register
 
 STEPS = (
     ("migrate", ("--noinput",), "database migrations"),
@@ -53,7 +56,24 @@ class Command(BaseCommand):
                 self._storage_setup_when_up(deadline, streams)
             else:
                 call_command(name, *arguments, **streams)
+        if local_stripe():  # make run's fake Stripe: tell it where to deliver events
+            self._local_webhook_when_up(deadline)
         self.stdout.write("setup: done")
+
+    def _local_webhook_when_up(self, deadline: float) -> None:
+        """Register our webhook with localstripe (it forgets it on restart), once it answers."""
+        url = f"{settings.SITE_URL.rstrip('/')}{reverse('commerce:stripe_webhook')}"
+        while True:
+            try:
+                local_webhook_register(url=url)
+                self.stdout.write(f"setup: localstripe delivers events to {url}")
+                return
+            except OSError as error:
+                if time.monotonic() > deadline:
+                    raise CommandError(
+                        f"localstripe at {settings.STRIPE_API_BASE} did not answer: {error}"
+                    ) from None
+            time.sleep(0.3)
 
     def _storage_setup_when_up(self, deadline: float, streams: dict) -> None:
         """storage_setup once S3 answers; retried while `weed -bucket` may race its create."""

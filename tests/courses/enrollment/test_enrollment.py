@@ -37,7 +37,8 @@ def run(command: str, *args) -> str:
 # --- services ------------------------------------------------------------------
 
 
-def test_enrollment_create_is_idempotent(user, course):
+def test_enrollment_create_is_idempotent(user, free_course):
+    course = free_course
     enrollment, created = enrollment_create(user=user, course=course)
     again, created_again = enrollment_create(user=user, course=course)
     assert created and not created_again
@@ -73,7 +74,8 @@ def test_already_enrolled_needs_no_code(user, coded_course):
     assert not created
 
 
-def test_enrollment_delete_is_idempotent(user, course):
+def test_enrollment_delete_is_idempotent(user, free_course):
+    course = free_course
     enrollment_create(user=user, course=course)
     assert enrollment_delete(user=user, course=course) is True
     assert enrollment_delete(user=user, course=course) is False

@@ -317,7 +317,8 @@ def test_lesson_page_has_the_player_and_no_media_urls(
     response = client.get(page_path(PAID))
     html = response.content.decode()
     assert response.status_code == 403
-    assert "data-player" not in html and "Enroll to watch" in html and first.name in html
+    assert "data-player" not in html and first.name in html
+    assert "This lesson is part of the full course" in html and "Buy the course" in html
     assert first.cautions not in html
 
 
@@ -354,7 +355,8 @@ def test_course_page_offers_previews_and_enrollment(client, course):
     preview = lesson_of(PREVIEW)
     assert html.count("data-preview-play") == 2  # lessons 1 and 2
     assert f'data-playback-url="/api/lessons/{preview.pk}/playback"' in html
-    assert html.count("Enroll to watch") == 11
+    assert html.count("Get the full course to watch") == 11  # the course has a price
+    assert f'href="/courses/{SLUG}/buy/"' in html
     assert reverse("courses:technique_index", args=[SLUG]) in html
     assert "<dialog" in html and "js/player.js" in html
 

@@ -1,0 +1,69 @@
+"""Receipts and refund notices: HTML and plain text, sent once per order by a Celery task."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from courses.commerce.prices import money_label
+from courses.models import Order
+
+logger = logging.getLogger(__name__)
+
+ORDER_EMAIL_TASK = "courses.commerce.tasks.order_email_send"
+KINDS = {
+    # kind: (template base name, the field that records it was sent, subject)
+    "receipt": ("receipt", "receipt_sent_at", "Your receipt for {course} (order {number})"),
+    "refund": ("refund", "refund_notice_sent_at", "Your order {number} was refunded"),
+}
+
+
+def order_email_enqueue(*, order: Order, kind: str) -> None:
+    """Queue the mail once the surrounding transaction has committed (by task name)."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    order_id = order.pk
+    transaction.on_commit(lambda: current_app.send_task(ORDER_EMAIL_TASK, args=[order_id, kind]))
+
+
+def order_email_send(*, order_id: int, kind: str, site_url: str | None = None) -> bool:
+    """Send the receipt or refund notice unless it went already; True if it was sent now."""
+    template, sent_field, subject = KINDS[kind]
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("course", "user").get(pk=order_id)
+        if getattr(order, sent_field) is not None:
+            return False
+        if kind == "refund" and order.status not in (Order.Status.REFUNDED, Order.Status.DISPUTED):
+            return False
+        if not order.user.email:
+            logger.warning("order %s: %s not sent, the buyer has no e-mail", order.number, kind)
+            return False
+        context = {
+            "order": order,
+            "user": order.user,
+            "course": order.course,
+            "site_url": (site_url or settings.SITE_URL).rstrip("/"),
+            "list_price": money_label(order.list_price_minor, order.currency),
+            "discount": money_label(order.discount_minor, order.currency),
+            "amount": money_label(order.amount_minor, order.currency),
+        }
+        message = EmailMultiAlternatives(
+            subject=subject.format(course=order.course.title, number=order.number),
+            body=render_to_string(f"emails/{template}.txt", context),
+            to=[order.user.email],
+        )
+        message.attach_alternative(
+            render_to_string(f"emails/{template}.html", context), "text/html"
+        )
+        # Sent inside the lock: a second task for the same order waits here and then sees
+        # the stamp. A failed send raises, the stamp rolls back and the task retries.
+        message.send()
+        setattr(order, sent_field, timezone.now())
+        order.save(update_fields=[sent_field])
+        return True
