@@ -141,6 +141,7 @@ def order_payment_charge(*, order: Order, setup_intent_id: str) -> PaymentOutcom
 
 def order_payment_confirm(*, order: Order) -> PaymentOutcome:
     """After Stripe.js finished (or on the return page): ask Stripe how the payment stands."""
+    order = Order.objects.get(pk=order.pk)  # as it is now, not as the caller loaded it
     if order.status == Order.Status.PAID:
         return PaymentOutcome("paid")
     if not order.stripe_payment_intent_id:
