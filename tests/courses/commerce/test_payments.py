@@ -10,7 +10,7 @@ from courses.commerce.services.payments import (
     order_payment_confirm,
     order_payment_setup,
 )
-from courses.models import Enrollment, Lesson, Order
+from courses.models import Coupon, Enrollment, Lesson, Order
 from tests.courses.commerce.conftest import (
     CARD_3DS,
     CARD_DECLINED_AT_CHARGE,
@@ -142,7 +142,7 @@ def test_two_tabs_open_one_order(localstripe, buyer, course):
     assert Order.objects.filter(user=buyer).count() == 1
 
 
-def test_buy_sends_visitors_to_log_in_and_back(client, localstripe, buyer, course):
+def test_buy_sends_visitors_to_log_in_and_back(client, localstripe, buyer, course, settings):
     buy_url = reverse("commerce:buy", args=[course.slug])
     response = client.get(buy_url)
     assert response.status_code == 302 and "next=" in response.url and "buy" in response.url
@@ -152,13 +152,7 @@ def test_buy_sends_visitors_to_log_in_and_back(client, localstripe, buyer, cours
     assert response.url == reverse("commerce:order_pay", args=[order.number])
     page = client.get(response.url).content.decode()
     assert "Pay $149.00" in page and 'id="card-element"' in page
-    assert 'name="coupon"' in page and settings_js_url() in page
-
-
-def settings_js_url():
-    from django.conf import settings
-
-    return settings.STRIPE_JS_URL
+    assert 'name="coupon"' in page and settings.STRIPE_JS_URL in page
 
 
 def test_a_refused_coupon_keeps_what_was_typed(client, order, buyer):
@@ -172,8 +166,6 @@ def test_a_refused_coupon_keeps_what_was_typed(client, order, buyer):
 
 
 def test_a_zero_total_order_enrolls_without_a_card(client, order, buyer, course):
-    from courses.models import Coupon
-
     Coupon.objects.create(course=course, code="GIFT100", percent_off=100)
     client.force_login(buyer)
     client.post(reverse("commerce:order_pay", args=[order.number]), {"coupon": "gift100"})

@@ -4,7 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from courses.commerce.prices import course_price_label, money_label
+from courses.catalog.curriculum import CurriculumError, curriculum_parse
+from courses.commerce.prices import (
+    coupon_discount_minor,
+    course_price_label,
+    money_label,
+    price_to_minor,
+)
 from courses.models import Course
 
 
@@ -40,6 +46,7 @@ def test_the_currency_is_an_iso_code():
 
 
 def test_catalog_and_course_page_show_the_price_and_what_is_included(client, course):
+    Course.objects.filter(pk=course.pk).update(price_minor=None)
     catalog = client.get(reverse("courses:catalog")).content.decode()
     assert "Free" in catalog
     Course.objects.filter(pk=course.pk).update(price_minor=14900, currency="USD")
@@ -53,3 +60,43 @@ def test_catalog_and_course_page_show_the_price_and_what_is_included(client, cou
     for lesson in previews:
         url = reverse("courses:lesson_detail", args=[course.slug, lesson.number])
         assert f'<a href="{url}">lesson {lesson.number}</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "minor"),
+    [("149.00", "USD", 14900), (149, "USD", 14900), (149.99, "USD", 14999), ("0", "USD", 0),
+     ("1500", "JPY", 1500), ("1.250", "KWD", 1250), (" 19.5 ", "EUR", 1950)],
+)  # fmt: skip
+def test_price_to_minor(value, currency, minor):
+    assert price_to_minor(value, currency) == minor
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.999", "NaN", "Infinity", "1e12", ""])
+def test_price_to_minor_refuses(value):
+    with pytest.raises(ValueError):
+        price_to_minor(value, "USD")
+
+
+@pytest.mark.parametrize(
+    ("price", "percent", "amount", "discount"),
+    [(14900, 20, None, 2980), (14999, 15, None, 2250), (14900, 100, None, 14900),
+     (14900, None, 5000, 5000), (14900, None, 20000, 14900), (1, 50, None, 1)],
+)  # fmt: skip
+def test_coupon_discount_never_exceeds_the_price(price, percent, amount, discount):
+    assert (
+        coupon_discount_minor(price_minor=price, percent_off=percent, amount_off_minor=amount)
+        == discount
+    )
+
+
+def test_the_shipped_course_has_its_price(course):
+    assert (course.price_minor, course.currency) == (14900, "USD")
+
+
+def test_a_bad_price_in_the_curriculum_is_reported_with_its_line(curriculum_data, write_yaml):
+    curriculum_data["course"]["price"] = "149.999"
+    curriculum_data["course"]["currency"] = "usd"
+    with pytest.raises(CurriculumError) as error:
+        curriculum_parse(path=write_yaml(curriculum_data))
+    text = str(error.value)
+    assert "course.currency" in text and "course.price" in text

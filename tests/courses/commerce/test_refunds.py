@@ -1,11 +1,16 @@
 """Refunds and disputes take the seat back: studio, admin command, and Stripe's own events."""
 
+import subprocess
+import sys
+import time
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from courses.commerce.services.payments import order_payment_charge
+from courses import access
+from courses.commerce.services.payments import order_payment_charge, order_refund
 from courses.models import Enrollment, Order
 from tests.courses.commerce.conftest import event_of, localstripe_get
 from tests.courses.commerce.test_webhooks import post_event
@@ -56,8 +61,6 @@ def test_a_refund_from_the_studio_revokes_access(client, paid_order, buyer, paid
 
 
 def test_staff_without_the_refund_permission_cannot_refund(client, paid_order):
-    from courses import access
-
     client.force_login(InstructorFactory(permissions=[access.VIEW_ORDERS_PERMISSION]))
     response = client.post(reverse("commerce:studio_order_refund", args=[paid_order.number]))
     assert response.status_code == 403
@@ -110,8 +113,6 @@ def test_a_dispute_revokes_access(client, paid_order, buyer):
 
 
 def test_a_refund_keeps_a_seat_given_another_way(paid_order, buyer, course):
-    from courses.commerce.services.payments import order_refund
-
     Enrollment.objects.filter(user=buyer).update(source=Enrollment.Source.COMP)
     order_refund(order=paid_order, reason="goodwill")
     assert Enrollment.objects.filter(user=buyer, source="comp").exists()
@@ -134,19 +135,22 @@ def test_refund_order_command_by_user_and_course(paid_order, buyer, course):
 
 
 def test_refund_order_command_exits_non_zero_when_nothing_was_refunded(localstripe, db):
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "manage.py", "refund_order", "ORD-NONE-XXXX"],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=subprocess_env(),
     )
     assert result.returncode != 0 and "No order" in result.stderr
 
 
-def _env():
-    from tests.conftest import subprocess_env
-
-    return subprocess_env()
+def test_grants_issued_before_a_refund_stop_working_when_they_expire(
+    client, paid_order, buyer, paid_lesson, settings
+):
+    settings.MEDIA_SIGNED_URL_TTL_S = 2
+    client.force_login(buyer)
+    grant = client.get(reverse("api:lesson_playback", kwargs={"lesson_id": paid_lesson.pk})).json()
+    order_refund(order=paid_order, reason="test")
+    assert playback_status(client, paid_lesson) == 403  # no new grant
+    time.sleep(2.5)
+    assert client.get(grant["master_url"]).status_code in (403, 410)

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from courses.commerce.services.payments import order_payment_charge
+from courses.commerce.services.payments import order_payment_charge, order_payment_confirm
 from courses.models import Enrollment, StripeEvent
 from tests.courses.commerce.conftest import (
     CARD_3DS,
@@ -48,8 +48,6 @@ def test_the_buyer_closes_the_tab_and_localstripes_webhook_enrolls(
     event = StripeEvent.objects.get(type="payment_intent.succeeded", order=order)
     assert event.outcome == "paid"
     # The return page, reloaded later, changes nothing.
-    from courses.commerce.services.payments import order_payment_confirm
-
     assert order_payment_confirm(order=order).status == "paid"
     assert Enrollment.objects.filter(user=buyer).count() == 1
 
