@@ -12,6 +12,7 @@ from django.urls import reverse
 from courses import access
 from courses.commerce.services.payments import order_payment_charge, order_refund
 from courses.models import Enrollment, Order
+from tests.conftest import subprocess_env
 from tests.courses.commerce.conftest import event_of, localstripe_get
 from tests.courses.commerce.test_webhooks import post_event
 from tests.factories import InstructorFactory, ready_video_create
