@@ -21,7 +21,8 @@ from django.test import Client
 from django.utils import timezone
 
 from courses.catalog.services import curriculum_load
-from courses.models import Course, Enrollment, LessonProgress
+from courses.commerce.services.codes import access_code_revoke, access_codes_generate
+from courses.models import Course, Enrollment, LessonProgress, Order
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
 from tests.factories import InstructorFactory, UserFactory
@@ -122,9 +123,21 @@ def users(transactional_db, clip_videos) -> dict:
         user=learner, lesson=lessons[THEORY_LESSON + 1], marked_complete_at=now
     )
     assert lessons[THEORY_LESSON + 1].video_id is None
+    # The learner bought the course (a receipt and a row in the studio's orders), with a
+    # coupon; some single-use codes exist, one redeemed, one revoked.
+    Order.objects.create(
+        number="ORD-A11Y-0001", user=learner, course=course, status="paid", currency="USD",
+        list_price_minor=14900, discount_minor=2980, amount_minor=11920, coupon_code="SPRING20",
+        card_brand="visa", card_last4="4242", paid_at=now,
+    )  # fmt: skip
+    codes = access_codes_generate(course=course, count=3, batch="Workshop")
+    codes[0].redeemed_by, codes[0].redeemed_at = learner, now
+    codes[0].save(update_fields=["redeemed_by", "redeemed_at"])
+    access_code_revoke(access_code=codes[1])
     return {
         "anonymous": None,
         "learner": learner,
+        "buyer": UserFactory(username="buyer"),
         "instructor": InstructorFactory(username="instructor"),
     }
 
@@ -156,6 +169,12 @@ def submit_wrong_login(page) -> None:
     page.wait_for_selector(".form-errors")
 
 
+def submit_wrong_code(page) -> None:
+    page.fill("#redeem-code", "NOT-A-CODE")
+    page.get_by_role("button", name="Redeem code").click()
+    page.wait_for_selector("#redeem-error")
+
+
 def submit_bad_signup(page) -> None:
     page.fill("#id_username", "newcomer")
     page.fill("#id_email", "learner@example.com")  # taken
@@ -185,6 +204,13 @@ PAGES = [
     ("password-reset", "anonymous", "/accounts/password_reset/", 200, None),
     ("studio", "instructor", "/studio/", 200, wait_for_studio),
     ("analytics", "instructor", "/studio/analytics/", 200, None),
+    ("course-logged-in-buyer", "buyer", f"{COURSE}/", 200, None),
+    ("course-code-refused", "buyer", f"{COURSE}/", 200, submit_wrong_code),
+    ("paid-lesson-not-bought", "buyer", f"{COURSE}/lessons/{PAID_LESSON}/", 403, None),
+    ("my-orders", "learner", "/orders/", 200, None),
+    ("receipt", "learner", "/orders/ORD-A11Y-0001/", 200, None),
+    ("studio-orders", "instructor", "/studio/orders/", 200, None),
+    ("studio-codes", "instructor", f"/studio{COURSE}/codes/", 200, None),
 ]
 
 
