@@ -52,6 +52,16 @@ def _weed_port_flags() -> tuple[list[str], int]:
     return flags + ["-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false"], ports["s3.port"]
 
 
+def process_group_stop(proc: subprocess.Popen, log) -> None:
+    """SIGTERM a server started with start_new_session, SIGKILL after 10 s; close its log."""
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+    log.close()
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
     """Start `weed mini` with auth on, point the settings at it, and yield its endpoint."""
@@ -113,12 +123,7 @@ def seaweedfs(tmp_path_factory):
     # Subprocesses started by tests (Celery workers, manage.py) see the same store.
     os.environ.update(overrides)
     yield {"endpoint": endpoint, "client": client, "bucket": bucket, "data_dir": data_dir}
-    os.killpg(proc.pid, 15)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-    log.close()
+    process_group_stop(proc, log)
 
 
 @pytest.fixture
@@ -336,12 +341,7 @@ def localstripe(tmp_path_factory):
         setattr(settings, name, value)
     os.environ.update(overrides)
     yield {"base": base, "log": log_path}
-    os.killpg(proc.pid, 15)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-    log.close()
+    process_group_stop(proc, log)
 
 
 @pytest.fixture

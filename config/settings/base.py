@@ -123,8 +123,11 @@ STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=20.0)
 STRIPE_WEBHOOK_TOLERANCE_S = env.int("STRIPE_WEBHOOK_TOLERANCE_S", default=300)
 STRIPE_KEYS_REQUIRED = False  # production.py: True
-# Wrong single-use codes allowed per account and per IP within the window.
+# Reverse proxies in front of the app that append to X-Forwarded-For (courses.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Wrong single-use codes allowed per account, and per IP (a classroom shares one), per window.
 ACCESS_CODE_MAX_FAILURES = env.int("ACCESS_CODE_MAX_FAILURES", default=10)
+ACCESS_CODE_MAX_FAILURES_PER_IP = env.int("ACCESS_CODE_MAX_FAILURES_PER_IP", default=30)
 ACCESS_CODE_FAILURE_WINDOW_S = env.int("ACCESS_CODE_FAILURE_WINDOW_S", default=3600)
 
 LANGUAGE_CODE = "en-us"

@@ -40,6 +40,9 @@ COMPOSE_TEST_ENV = {
     "POSTGRES_PASSWORD": "compose-test-password",
     "AWS_ACCESS_KEY_ID": "compose-test-key",
     "AWS_SECRET_ACCESS_KEY": "compose-test-secret-key",
+    "STRIPE_SECRET_KEY": "sk_test_compose",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_compose",
+    "STRIPE_WEBHOOK_SECRET": "whsec_compose",
 }
 
 

@@ -69,9 +69,10 @@ def _failures_key(kind: str, value) -> str:
     return f"access-code-failures:{kind}:{value}"
 
 
-def _throttled(keys: list[str]) -> bool:
-    limit = settings.ACCESS_CODE_MAX_FAILURES
-    return any((cache.get(key) or 0) >= limit for key in keys)
+def _throttled(user_key: str, ip_key: str) -> bool:
+    return (cache.get(user_key) or 0) >= settings.ACCESS_CODE_MAX_FAILURES or (
+        cache.get(ip_key) or 0
+    ) >= settings.ACCESS_CODE_MAX_FAILURES_PER_IP
 
 
 def _count_failure(keys: list[str]) -> None:
@@ -87,7 +88,7 @@ def _count_failure(keys: list[str]) -> None:
 def access_code_redeem(*, user, course: Course, code: str, client_ip: str) -> Enrollment:
     """Enroll `user` with a single-use code (or the course's legacy shared code)."""
     keys = [_failures_key("user", user.pk), _failures_key("ip", client_ip)]
-    if _throttled(keys):
+    if _throttled(*keys):
         logger.warning("access code: throttled user=%s ip=%s course=%s", user.pk, client_ip,
                        course.slug)  # fmt: skip
         raise CodeError("Too many wrong codes. Wait an hour and try again, or contact us.")

@@ -83,7 +83,9 @@ def order_open(*, user, course: Course) -> Order:
             )
     except IntegrityError:
         # Another tab opened it a moment ago (one open order per buyer and course).
-        return Order.objects.get(user=user, course=course, status__in=[Order.Status.PENDING])
+        return Order.objects.get(
+            user=user, course=course, status__in=[Order.Status.PENDING, Order.Status.PAID]
+        )
 
 
 def _amounts_refresh(order: Order) -> None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from courses.catalog.selectors import course_get, course_syllabus_get
 from courses.catalog.views import course_detail_render
+from courses.client_ip import client_ip
 from courses.commerce.selectors import user_order_get, user_orders
 from courses.commerce.services.codes import CodeError, access_code_redeem
 from courses.models import Course, Order
@@ -27,10 +28,6 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
     return render(request, "commerce/receipt.html", {"order": order})
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 @require_POST

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from courses import access
@@ -103,7 +104,10 @@ def studio_order_refund(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, f"Order {number} was not refunded: {error}")
     else:
         messages.success(request, f"Order {number} refunded; the learner's access is revoked.")
-    return redirect(request.POST.get("next") or reverse("commerce:studio_orders"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("commerce:studio_orders")
+    return redirect(back)
 
 
 def _course(slug: str) -> Course:

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from courses.client_ip import client_ip
 from courses.commerce.services.codes import (
     CodeError,
     access_code_redeem,
@@ -87,7 +88,7 @@ def test_wrong_codes_are_limited_per_account_and_logged(course, make_user, setti
 
 
 def test_wrong_codes_are_limited_per_ip(course, make_user, settings):
-    settings.ACCESS_CODE_MAX_FAILURES = 2
+    settings.ACCESS_CODE_MAX_FAILURES_PER_IP = 2
     for name in ("a", "b"):
         with pytest.raises(CodeError):
             access_code_redeem(
@@ -140,3 +141,11 @@ def test_codes_are_unguessable_and_unique(course):
     codes = access_codes_generate(course=course, count=500)
     assert len({c.code for c in codes}) == 500
     assert all(len(c.code) == 12 and c.code.isalnum() and c.code.isupper() for c in codes)
+
+
+def test_the_client_ip_behind_the_trusted_proxy(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert client_ip(request) == "10.0.0.2"  # no proxy trusted: the header is ignored
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9"  # the forged left entry is never used
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
