@@ -83,6 +83,18 @@ def _curriculum_apply(curriculum: Curriculum) -> CurriculumLoadResult:
     }
     course = Course.objects.select_for_update().filter(slug=spec.slug).first()
     needs_code = spec.requires_access_code is True
+    if needs_code and not (course and course.requires_access_code):
+        raise CurriculumError(
+            curriculum.path,
+            [
+                (
+                    curriculum.line_of("course.requires_access_code"),
+                    "course.requires_access_code",
+                    "shared access codes are legacy and kept only where a course already has "
+                    "one; generate single-use codes in the studio instead",
+                )
+            ],
+        )
     if needs_code and spec.access_code is MISSING and not (course and course.access_code):
         raise CurriculumError(
             curriculum.path,

@@ -45,7 +45,20 @@ class Course(models.Model):
     def is_free(self) -> bool:
         return not self.price_minor
 
+    def _stored_requires_access_code(self) -> bool:
+        if self.pk is None:
+            return False
+        stored = Course.objects.filter(pk=self.pk).values_list("requires_access_code", flat=True)
+        return bool(stored.first())
+
     def clean(self) -> None:
+        if self.requires_access_code and not self._stored_requires_access_code():
+            # One shared code per course cannot be withdrawn from one person and can be
+            # guessed by trying; courses that had one keep it, new ones use single-use codes.
+            raise ValidationError(
+                {"requires_access_code": "Shared access codes are legacy: generate single-use "
+                 "codes in the studio instead."}
+            )  # fmt: skip
         if self.requires_access_code and not self.access_code:
             raise ValidationError(
                 {"access_code": "Set an access code or untick 'requires access code'."}
