@@ -91,6 +91,12 @@ def test_enroll_command_is_idempotent_and_bypasses_the_code(user, coded_course):
     assert Enrollment.objects.filter(user=user, course=coded_course).count() == 1
 
 
+def test_enroll_command_gives_a_seat_in_a_priced_course_recorded_as_comp(user, course):
+    assert not course.is_free
+    assert f"Enrolled alice in {course.slug}." in run("enroll", "alice", course.slug)
+    assert Enrollment.objects.get(user=user, course=course).source == Enrollment.Source.COMP
+
+
 def test_unenroll_command_is_idempotent(user, course):
     Enrollment.objects.create(user=user, course=course)
     assert "Unenrolled alice" in run("unenroll", "alice", course.slug)
