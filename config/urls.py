@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from config.api import api
+from courses.articles.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,6 +11,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("media/", include("media_pipeline.delivery.urls")),
     path("studio/", include("courses.studio.urls")),
+    path("articles/", include("courses.articles.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include("courses.community.urls")),
     path("", include("courses.commerce.urls")),
     path("", include("courses.urls")),
 ]

@@ -10,6 +10,9 @@ grant that courses.learning.playback minted after asking here.
   (an anonymous preview has no one to record for).
 - Selling: staff see orders with `courses.view_order`, refund with `courses.refund_order`
   and manage single-use codes with `courses.add_accesscode`.
+- The public voice: anyone comments under articles; questions under a lesson are seen by
+  whoever may watch it and asked by enrolled learners; staff with `courses.change_comment`
+  moderate and answer (their replies are marked as the instructor's).
 - Staff actions are Django model permissions, not only `is_staff`: a staff account
   without `courses.change_lesson` cannot use the studio, and one without
   `courses.view_lessonprogress` cannot read analytics. Superusers have every permission.
@@ -35,6 +38,7 @@ VIEW_ANALYTICS_PERMISSION = "courses.view_lessonprogress"
 VIEW_ORDERS_PERMISSION = "courses.view_order"
 REFUND_ORDERS_PERMISSION = "courses.refund_order"
 MANAGE_CODES_PERMISSION = "courses.add_accesscode"
+MODERATE_PERMISSION = "courses.change_comment"
 
 
 def is_enrolled(*, user, course: Course | int) -> bool:
@@ -115,6 +119,21 @@ def can_refund_orders(user) -> bool:
 def can_manage_codes(user) -> bool:
     """Generating, exporting and revoking single-use codes."""
     return _staff_with(user, MANAGE_CODES_PERMISSION)
+
+
+def can_moderate(user) -> bool:
+    """The studio inbox: approve or reject comments, answer learners' questions."""
+    return _staff_with(user, MODERATE_PERMISSION)
+
+
+def can_see_questions(*, user, lesson: Lesson) -> bool:
+    """A lesson's questions are as open as the lesson: public on previews, else enrolled."""
+    return can_watch(user=user, lesson=lesson)
+
+
+def can_ask(*, user, lesson: Lesson) -> bool:
+    """Enrolled learners (and staff) ask and reply under a lesson; not the anonymous public."""
+    return can_record(user=user, lesson=lesson)
 
 
 def page_requires(check: Callable, *, denied: str) -> Callable:

@@ -128,5 +128,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-# Orders, coupons, codes and Stripe events: courses/commerce/admin.py.
+# Each domain registers its own models: articles, community (comments, questions), commerce.
+from courses.articles import admin as articles_admin  # noqa: E402,F401
 from courses.commerce import admin as commerce_admin  # noqa: E402,F401
+from courses.community import admin as community_admin  # noqa: E402,F401

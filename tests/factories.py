@@ -50,6 +50,7 @@ class InstructorFactory(UserFactory):
                 access.VIEW_ORDERS_PERMISSION,
                 access.REFUND_ORDERS_PERMISSION,
                 access.MANAGE_CODES_PERMISSION,
+                access.MODERATE_PERMISSION,
             )
         )
         user.user_permissions.add(*(_permission(p) for p in wanted))

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "media_pipeline",
     "courses",
 ]
@@ -123,6 +125,18 @@ STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 STRIPE_TIMEOUT_S = env.float("STRIPE_TIMEOUT_S", default=20.0)
 STRIPE_WEBHOOK_TOLERANCE_S = env.int("STRIPE_WEBHOOK_TOLERANCE_S", default=300)
 STRIPE_KEYS_REQUIRED = False  # production.py: True
+# --- Comments and questions (courses.community) ---------------------------------
+COMMUNITY_MIN_FORM_SECONDS = env.float("COMMUNITY_MIN_FORM_SECONDS", default=3.0)
+COMMUNITY_MAX_FORM_SECONDS = env.int("COMMUNITY_MAX_FORM_SECONDS", default=2 * 24 * 3600)
+COMMUNITY_MAX_LINKS = env.int("COMMUNITY_MAX_LINKS", default=3)
+COMMUNITY_MAX_CHARS = env.int("COMMUNITY_MAX_CHARS", default=5000)
+# Posts (comments, questions, replies) per window, per IP and per account.
+COMMUNITY_POSTS_PER_IP = env.int("COMMUNITY_POSTS_PER_IP", default=10)
+COMMUNITY_POSTS_PER_ACCOUNT = env.int("COMMUNITY_POSTS_PER_ACCOUNT", default=20)
+COMMUNITY_POST_WINDOW_S = env.int("COMMUNITY_POST_WINDOW_S", default=3600)
+COMMUNITY_DIGEST_INTERVAL_S = env.int("COMMUNITY_DIGEST_INTERVAL_S", default=3600)
+ARTICLE_COVER_URL_TTL_S = env.int("ARTICLE_COVER_URL_TTL_S", default=24 * 3600)
+
 # Reverse proxies in front of the app that append to X-Forwarded-For (courses.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Wrong single-use codes allowed per account, and per IP (a classroom shares one), per window.
@@ -204,7 +218,7 @@ else:
         "visibility_timeout": MEDIA_TRANSCODE_HARD_TIME_LIMIT_S + 3600,
     }
 # Task modules outside an app's top level (autodiscovery finds only media_pipeline.tasks).
-CELERY_IMPORTS = ["courses.commerce.tasks"]
+CELERY_IMPORTS = ["courses.commerce.tasks", "courses.community.tasks"]
 CELERY_TASK_IGNORE_RESULT = True  # state lives in the database, not in a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -214,6 +228,10 @@ CELERY_TASK_ROUTES = {"media_pipeline.tasks.video_version_process": {"queue": "t
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "community-moderation-digest": {
+        "task": "courses.community.tasks.moderation_digest_send",
+        "schedule": env.int("COMMUNITY_DIGEST_INTERVAL_S", default=3600),
+    },
     "media-stuck-versions-sweep": {
         "task": "media_pipeline.tasks.stuck_versions_sweep",
         "schedule": env.int("MEDIA_SWEEP_INTERVAL_S", default=300),

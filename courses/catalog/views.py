@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from courses import access
+from courses.articles.selectors import course_articles
 from courses.catalog.selectors import course_list, course_syllabus_get
 from courses.enrollment.forms import EnrollForm
 from courses.enrollment.selectors import user_enrolled_course_ids
@@ -86,6 +87,7 @@ def course_detail_render(
         # The inline preview player sends heartbeats only for viewers who have progress.
         "records_progress": records,
         "form": form or EnrollForm(course=course),
+        "articles": course_articles(course=course),
         **(extra or {}),
     }
     return render(request, "courses/course_detail.html", context, status=status)

@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from courses import access
 from courses.catalog.selectors import lesson_get, lesson_neighbours
+from courses.community.forms import QuestionForm, ReplyForm
+from courses.community.selectors import lesson_questions
 from courses.learning.playback.links import playback_url, time_param
 from courses.learning.playback.selectors import lesson_chapters, lesson_video_status
 from courses.learning.progress.selectors import progress_marks
@@ -27,6 +29,15 @@ def _chapter_rows(lesson: Lesson) -> list[dict]:
 
 
 def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return lesson_detail_render(request, slug=slug, number=number)
+
+
+def lesson_detail_render(
+    request: HttpRequest, *, slug: str, number: int, question_form: QuestionForm | None = None,
+    question_error: str = "", reply_for: int | None = None, reply_form: ReplyForm | None = None,
+    reply_error: str = "", http_status: int | None = None,
+) -> HttpResponse:  # fmt: skip
+    """The lesson page; a refused question or reply comes back with its text and why."""
     try:
         lesson = lesson_get(course_slug=slug, number=number)
     except Lesson.DoesNotExist:
@@ -69,6 +80,37 @@ def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "mark": marks.get(lesson.pk),
         "previous_mark": marks.get(previous_lesson.pk) if previous_lesson else None,
         "next_mark": marks.get(next_lesson.pk) if next_lesson else None,
+        **_questions_context(
+            request,
+            lesson,
+            can_watch,
+            question_form,
+            question_error,
+            reply_for,
+            reply_form,
+            reply_error,
+        ),
     }
     # Locked lessons still render a page (what it covers, how to get access) but say 403.
-    return render(request, "courses/lesson_detail.html", context, status=200 if can_watch else 403)
+    if http_status is None:
+        http_status = 200 if can_watch else 403
+    return render(request, "courses/lesson_detail.html", context, status=http_status)
+
+
+def _questions_context(
+    request, lesson, can_watch, question_form, question_error, reply_for, reply_form, reply_error
+) -> dict:
+    """Questions are as open as the lesson (a paid lesson's: enrolled learners and staff)."""
+    if not can_watch:
+        return {"questions": None}
+    can_ask = access.can_ask(user=request.user, lesson=lesson)
+    return {
+        "questions": lesson_questions(lesson=lesson, user=request.user),
+        "can_ask": can_ask,
+        "question_form": question_form or (QuestionForm() if can_ask else None),
+        "question_error": question_error,
+        "reply_for": reply_for,
+        "reply_form": reply_form,
+        "reply_error": reply_error,
+        "new_reply_form": ReplyForm() if can_ask else None,
+    }

@@ -1,5 +1,6 @@
 """The courses app's models, one module per domain; imported from here as before."""
 
+from courses.models.articles import Article
 from courses.models.catalog import (
     Course,
     Lesson,
@@ -9,12 +10,18 @@ from courses.models.catalog import (
     validate_webvtt,
 )
 from courses.models.commerce import ORDER_TRANSITIONS, AccessCode, Coupon, Order, StripeEvent
+from courses.models.community import Comment, EmailOptOut, LessonQuestion, QuestionReply
 from courses.models.enrollment import Enrollment
 from courses.models.learning import LessonProgress, TechniquePractice
 
 __all__ = [
     "ORDER_TRANSITIONS",
     "AccessCode",
+    "Article",
+    "Comment",
+    "EmailOptOut",
+    "LessonQuestion",
+    "QuestionReply",
     "Coupon",
     "Order",
     "StripeEvent",

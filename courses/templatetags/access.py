@@ -26,3 +26,8 @@ def can_view_orders(user) -> bool:
 @register.filter
 def can_manage_codes(user) -> bool:
     return access.can_manage_codes(user)
+
+
+@register.filter
+def can_moderate(user) -> bool:
+    return access.can_moderate(user)

@@ -10,7 +10,8 @@ from courses.management.commands import platform_setup
 
 
 @pytest.fixture
-def steps_run(monkeypatch):
+def steps_run(monkeypatch, settings):
+    settings.STRIPE_API_BASE = ""  # real Stripe: no localstripe webhook to register
     ran = []
 
     def fake_call_command(name, *args, **options):
@@ -28,6 +29,7 @@ def test_runs_the_four_steps_in_order_with_a_line_each(steps_run):
         ("migrate", "--noinput"),
         ("storage_setup",),
         ("load_curriculum",),
+        ("load_articles",),
         ("seed_demo",),
     ]
     lines = out.getvalue().splitlines()
@@ -35,6 +37,7 @@ def test_runs_the_four_steps_in_order_with_a_line_each(steps_run):
         "setup: database migrations (migrate)",
         "setup: bucket and CORS (storage_setup)",
         "setup: curriculum (load_curriculum)",
+        "setup: articles (load_articles)",
         "setup: demo accounts (seed_demo)",
         "setup: done",
     ]
@@ -43,7 +46,12 @@ def test_runs_the_four_steps_in_order_with_a_line_each(steps_run):
 
 def test_no_demo_skips_the_demo_accounts(steps_run):
     call_command("platform_setup", "--no-demo", stdout=StringIO())
-    assert [step[0] for step in steps_run] == ["migrate", "storage_setup", "load_curriculum"]
+    assert [step[0] for step in steps_run] == [
+        "migrate",
+        "storage_setup",
+        "load_curriculum",
+        "load_articles",
+    ]
 
 
 def test_wait_gives_up_with_a_clear_error_when_storage_never_answers(steps_run, settings):
@@ -51,3 +59,14 @@ def test_wait_gives_up_with_a_clear_error_when_storage_never_answers(steps_run, 
     with pytest.raises(CommandError, match="object storage at http://127.0.0.1:1/healthz"):
         call_command("platform_setup", "--wait", "0.5", stdout=StringIO())
     assert [step[0] for step in steps_run] == ["migrate"]
+
+
+def test_under_make_run_localstripe_is_told_where_to_deliver_events(
+    steps_run, localstripe, settings
+):
+    """STRIPE_API_BASE on loopback (make run's localstripe): the set-up registers the webhook."""
+    settings.STRIPE_API_BASE = localstripe["base"]
+    out = StringIO()
+    call_command("platform_setup", stdout=out)
+    assert "setup: localstripe delivers events to http" in out.getvalue()
+    assert "/payments/stripe/webhook/" in out.getvalue()

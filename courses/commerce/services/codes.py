@@ -11,12 +11,12 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from courses.enrollment.services import EnrollmentError, enrollment_create
 from courses.models import AccessCode, Course, Enrollment
+from courses.ratelimit import rate_exceeded, rate_hit
 
 logger = logging.getLogger(__name__)
 
@@ -65,29 +65,20 @@ def access_code_revoke(*, access_code: AccessCode) -> bool:
     return updated == 1
 
 
-def _failures_key(kind: str, value) -> str:
-    return f"access-code-failures:{kind}:{value}"
-
-
 def _throttled(user_key: str, ip_key: str) -> bool:
-    return (cache.get(user_key) or 0) >= settings.ACCESS_CODE_MAX_FAILURES or (
-        cache.get(ip_key) or 0
-    ) >= settings.ACCESS_CODE_MAX_FAILURES_PER_IP
+    return rate_exceeded(user_key, limit=settings.ACCESS_CODE_MAX_FAILURES) or rate_exceeded(
+        ip_key, limit=settings.ACCESS_CODE_MAX_FAILURES_PER_IP
+    )
 
 
 def _count_failure(keys: list[str]) -> None:
     for key in keys:
-        # add() starts the window; incr() keeps its expiry.
-        if not cache.add(key, 1, timeout=settings.ACCESS_CODE_FAILURE_WINDOW_S):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=settings.ACCESS_CODE_FAILURE_WINDOW_S)
+        rate_hit(key, window_s=settings.ACCESS_CODE_FAILURE_WINDOW_S)
 
 
 def access_code_redeem(*, user, course: Course, code: str, client_ip: str) -> Enrollment:
     """Enroll `user` with a single-use code (or the course's legacy shared code)."""
-    keys = [_failures_key("user", user.pk), _failures_key("ip", client_ip)]
+    keys = [f"access-code:user:{user.pk}", f"access-code:ip:{client_ip}"]
     if _throttled(*keys):
         logger.warning("access code: throttled user=%s ip=%s course=%s", user.pk, client_ip,
                        course.slug)  # fmt: skip

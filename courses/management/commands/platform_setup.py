@@ -21,6 +21,7 @@ STEPS = (
     ("migrate", ("--noinput",), "database migrations"),
     ("storage_setup", (), "bucket and CORS"),
     ("load_curriculum", (), "curriculum"),
+    ("load_articles", (), "articles"),
     ("seed_demo", (), "demo accounts"),
 )
 

@@ -48,6 +48,14 @@ export function initPreviewDialog() {
   const player = new CoursePlayer(root);
   const title = dialog.querySelector("[data-preview-title]");
   const lessonLink = dialog.querySelector("[data-preview-lesson-link]");
+  // An article's clip may stop at its end (data-end): pause there, once.
+  let clipEnd = null;
+  player.video.addEventListener("timeupdate", () => {
+    if (clipEnd != null && player.video.currentTime >= clipEnd) {
+      clipEnd = null;
+      player.pause();
+    }
+  });
   for (const trigger of document.querySelectorAll("[data-preview-play]")) {
     trigger.addEventListener("click", (event) => {
       event.preventDefault();
@@ -56,8 +64,10 @@ export function initPreviewDialog() {
       exposeForTests(player);
       dialog.showModal();
       // data-progress-url only for enrolled learners: anonymous previews send no beats.
+      clipEnd = trigger.dataset.end ? parseFloat(trigger.dataset.end) : null;
       player.load(trigger.dataset.playbackUrl, {
         autoplay: true,
+        startAt: trigger.dataset.start ? parseFloat(trigger.dataset.start) : null,
         progressUrl: trigger.dataset.progressUrl || "",
       });
     });

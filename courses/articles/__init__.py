@@ -1,0 +1,1 @@
+"""Articles: guides to conditions with embedded preview clips, their pages, sitemap and feed."""

@@ -1,0 +1,1 @@
+"""Writes of the community domain: comments, questions and answers, moderation, e-mail."""
