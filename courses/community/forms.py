@@ -19,12 +19,19 @@ class GuardedForm(forms.Form):
         )
         self.fields[TIMESTAMP_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.initial[TIMESTAMP_FIELD] = form_started_token()
-
-    def guard_values(self) -> dict:
-        return {
+        self._submitted = {
             "honeypot": self.data.get(HONEYPOT_FIELD, ""),
             "started_token": self.data.get(TIMESTAMP_FIELD, ""),
         }
+        if self.is_bound:
+            # Shown again (refused): the text stays, the honeypot empties, the clock restarts.
+            self.data = self.data.copy()
+            self.data[TIMESTAMP_FIELD] = form_started_token()
+            self.data[HONEYPOT_FIELD] = ""
+
+    def guard_values(self) -> dict:
+        """What was submitted in the guard fields, for courses.community.spam."""
+        return dict(self._submitted)
 
     @property
     def honeypot(self):

@@ -7,6 +7,8 @@ are marked as theirs. Anonymous comments always wait.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +16,13 @@ from courses import access
 from courses.community.services.posting import post_guard
 from courses.community.spam import SubmissionRefused
 from courses.models import Article, Comment
+
+
+def _valid_ip(ip: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
 
 
 def _trusted(user) -> bool:
@@ -48,7 +57,7 @@ def comment_post(
         article=article, parent=parent, user=user if user.is_authenticated else None,
         author_name=name.strip()[:80], author_email=email.strip(), body=body, body_html=html,
         status=Comment.Status.APPROVED if approved else Comment.Status.PENDING,
-        by_instructor=by_instructor, ip=ip if ip != "unknown" else None,
+        by_instructor=by_instructor, ip=_valid_ip(ip),
         moderated_at=timezone.now() if approved else None,
     )  # fmt: skip
 
