@@ -7,4 +7,7 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from courses import pagecache
         from courses.commerce import checks  # noqa: F401  (registers the system check)
+
+        pagecache.signals_connect()

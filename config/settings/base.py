@@ -61,6 +61,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # After Django's csrf processor: cached public pages get a placeholder.
+                "courses.pagecache.csrf_context",
             ],
         },
     },
@@ -136,6 +138,9 @@ COMMUNITY_POSTS_PER_ACCOUNT = env.int("COMMUNITY_POSTS_PER_ACCOUNT", default=20)
 COMMUNITY_POST_WINDOW_S = env.int("COMMUNITY_POST_WINDOW_S", default=3600)
 COMMUNITY_DIGEST_INTERVAL_S = env.int("COMMUNITY_DIGEST_INTERVAL_S", default=3600)
 ARTICLE_COVER_URL_TTL_S = env.int("ARTICLE_COVER_URL_TTL_S", default=24 * 3600)
+# Anonymous visitors' public pages from the cache (courses.pagecache); 0 turns it off. Only
+# with a cache every process shares (Redis, below): invalidation must reach them all.
+PUBLIC_PAGE_CACHE_S = 0
 
 # Reverse proxies in front of the app that append to X-Forwarded-For (courses.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -253,6 +258,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    PUBLIC_PAGE_CACHE_S = env.int("PUBLIC_PAGE_CACHE_S", default=600)
 
 # --- Media pipeline ---------------------------------------------------------
 MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=20 * 1000**3)

@@ -29,3 +29,6 @@ MEDIA_X264_PRESET = env.str("MEDIA_X264_PRESET", default="ultrafast")  # noqa: F
 # A test database per test run, so that two runs on one machine (a developer's
 # and CI's, or parallel sessions) never drop each other's database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_course_platform_{os.getpid()}"}  # noqa: F405
+# Cached public pages would outlive a test's database in the shared Redis: off, except in
+# the tests (and the benchmark) that turn it on.
+PUBLIC_PAGE_CACHE_S = env.int("PUBLIC_PAGE_CACHE_S", default=0)  # noqa: F405

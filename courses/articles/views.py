@@ -14,11 +14,13 @@ from courses.articles.selectors import article_get, articles_published
 from courses.community.forms import CommentForm
 from courses.community.selectors import article_comments
 from courses.models import Article
+from courses.pagecache import anonymous_page_cache
 
 PAGE_SIZE = 10
 
 
 @require_GET
+@anonymous_page_cache
 def article_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(articles_published(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "articles/list.html", {"page": page, "articles": page.object_list})
@@ -60,6 +62,7 @@ def article_detail_render(
 
 
 @require_GET
+@anonymous_page_cache
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return article_detail_render(request, _article(request, slug))
 

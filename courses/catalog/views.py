@@ -19,6 +19,7 @@ from courses.learning.progress.selectors import (
     progress_marks,
 )
 from courses.models import Course, Lesson, Technique, lesson_duration_s
+from courses.pagecache import anonymous_page_cache
 from media_pipeline.formatting import duration_label
 
 
@@ -49,6 +50,7 @@ def _syllabus(course: Course, marks: dict[int, ProgressMark] | None = None) -> l
     ]
 
 
+@anonymous_page_cache
 def catalog(request: HttpRequest) -> HttpResponse:
     courses = list(course_list())
     enrolled_ids = user_enrolled_course_ids(user=request.user)
@@ -93,6 +95,7 @@ def course_detail_render(
     return render(request, "courses/course_detail.html", context, status=status)
 
 
+@anonymous_page_cache
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         course = course_syllabus_get(slug=slug)

@@ -12,6 +12,7 @@ from courses.learning.playback.links import playback_url, time_param
 from courses.learning.playback.selectors import lesson_chapters, lesson_video_status
 from courses.learning.progress.selectors import progress_marks
 from courses.models import Lesson, lesson_duration_s
+from courses.pagecache import anonymous_page_cache
 from media_pipeline.formatting import duration_label
 
 
@@ -28,6 +29,7 @@ def _chapter_rows(lesson: Lesson) -> list[dict]:
     ]
 
 
+@anonymous_page_cache
 def lesson_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return lesson_detail_render(request, slug=slug, number=number)
 

@@ -16,6 +16,7 @@ from courses import access
 from courses.community.services.posting import post_guard
 from courses.community.spam import SubmissionRefused
 from courses.models import Article, Comment
+from courses.pagecache import public_pages_changed
 
 
 def _valid_ip(ip: str) -> str | None:
@@ -74,4 +75,7 @@ def comments_moderate(*, comment_ids: list[int], action: str) -> int:
     if action == "delete":
         return comments.delete()[1].get("courses.Comment", 0)
     status = Comment.Status.APPROVED if action == "approve" else Comment.Status.SPAM
-    return comments.exclude(status=status).update(status=status, moderated_at=timezone.now())
+    changed = comments.exclude(status=status).update(status=status, moderated_at=timezone.now())
+    if changed:
+        public_pages_changed()  # update() sends no signal: an approved comment shows at once
+    return changed
