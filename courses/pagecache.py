@@ -16,6 +16,7 @@ expire with PUBLIC_PAGE_CACHE_S).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -32,11 +33,27 @@ from media_pipeline.models import Video, VideoVersion
 GENERATION_KEY = "pagecache:generation"
 CACHEABLE_PARAMS = {"page"}
 CSRF_PLACEHOLDER = b"__CSRF_TOKEN_PLACEHOLDER__"
+STARTED_PLACEHOLDER = b"__FORM_STARTED_PLACEHOLDER__"
 _STARTED = re.compile(rb'(name="form_started" value=")[^"]*(")')
+_MARKERS = re.compile(b"(" + CSRF_PLACEHOLDER + b"|" + STARTED_PLACEHOLDER + b")")
+# A process re-reads the generation from Redis at most this often: one round trip saved
+# per page, and another process's change shows within this delay (its own, at once).
+GENERATION_REFRESH_S = 1.0
+_generation_seen: tuple[int, float] | None = None
+
+
+def _generation() -> int:
+    global _generation_seen
+    now = time.monotonic()
+    if _generation_seen is None or now - _generation_seen[1] > GENERATION_REFRESH_S:
+        _generation_seen = (cache.get(GENERATION_KEY) or 0, now)
+    return _generation_seen[0]
 
 
 def public_pages_changed() -> None:
     """Forget every cached public page (at the next request)."""
+    global _generation_seen
+    _generation_seen = None
     if not cache.add(GENERATION_KEY, 1, timeout=None):
         try:
             cache.incr(GENERATION_KEY)
@@ -54,12 +71,27 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
-def _personalize(content: bytes, request: HttpRequest) -> bytes:
-    if CSRF_PLACEHOLDER in content:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-    if b'name="form_started"' in content:
-        content = _STARTED.sub(rb"\g<1>" + form_started_token().encode() + rb"\g<2>", content)
-    return content
+def _template(content: bytes) -> list[bytes]:
+    """The page split around its per-visitor parts (odd items are the placeholders)."""
+    content = _STARTED.sub(rb"\g<1>" + STARTED_PLACEHOLDER + rb"\g<2>", content)
+    return _MARKERS.split(content)
+
+
+def _personalize(parts: list[bytes], request: HttpRequest) -> bytes:
+    if len(parts) == 1:
+        return parts[0]
+    values = {}
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(part)
+            continue
+        if part not in values:  # one token per page: every form on it shares it
+            values[part] = (
+                get_token(request) if part == CSRF_PLACEHOLDER else form_started_token()
+            ).encode()
+        out.append(values[part])
+    return b"".join(out)
 
 
 def csrf_context(request: HttpRequest) -> dict:
@@ -75,8 +107,7 @@ def anonymous_page_cache(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        generation = cache.get(GENERATION_KEY) or 0
-        key = f"pagecache:{generation}:{request.get_full_path()}"
+        key = f"pagecache:{_generation()}:{request.get_full_path()}"
         stored = cache.get(key)
         if stored is None:
             request._pagecache_rendering = True
@@ -84,10 +115,10 @@ def anonymous_page_cache(view: Callable) -> Callable:
             request._pagecache_rendering = False
             if response.status_code != 200 or response.streaming:
                 return _personalized(response, request)
-            stored = (response["Content-Type"], response.content)
+            stored = (response["Content-Type"], _template(response.content))
             cache.set(key, stored, settings.PUBLIC_PAGE_CACHE_S)
-        content_type, content = stored
-        response = HttpResponse(_personalize(content, request), content_type=content_type)
+        content_type, parts = stored
+        response = HttpResponse(_personalize(parts, request), content_type=content_type)
         response["Vary"] = "Cookie"
         return response
 
@@ -95,8 +126,9 @@ def anonymous_page_cache(view: Callable) -> Callable:
 
 
 def _personalized(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    """A page rendered for the cache that is not kept (not a 200): filled in all the same."""
     if not response.streaming:
-        response.content = _personalize(response.content, request)
+        response.content = _personalize(_template(response.content), request)
     return response
 
 
