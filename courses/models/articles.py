@@ -1,11 +1,28 @@
 """Articles: guides to conditions that bring the public to the course, with preview clips."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.models.catalog import Course, Technique
+
+
+COVER_MAX_BYTES = 5 * 1024 * 1024
+COVER_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"RIFF": "WebP"}
+
+
+def validate_cover_image(file) -> None:
+    """A JPEG, PNG or WebP image of at most 5 MB, judged by its bytes, not its name."""
+    if file.size > COVER_MAX_BYTES:
+        raise ValidationError(f"The image is {file.size // 1024} KB; the limit is 5 MB.")
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    webp = head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    if not (webp or any(head.startswith(sig) for sig in COVER_SIGNATURES if sig != b"RIFF")):
+        raise ValidationError("Upload a JPEG, PNG or WebP image.")
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -29,7 +46,10 @@ class Article(models.Model):
     )
     # Rendered from `body` on save (courses.articles.services): pages never render Markdown.
     body_html = models.TextField(blank=True, editable=False)
-    cover_image = models.FileField(upload_to="articles/covers/", blank=True)
+    cover_image = models.FileField(
+        upload_to="articles/covers/", blank=True, validators=[validate_cover_image],
+        help_text="JPEG, PNG or WebP, at most 5 MB; also the link preview image.",
+    )  # fmt: skip
     cover_alt = models.CharField("cover image description", max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +13,8 @@ from django.utils import timezone
 from courses.articles.embeds import EmbedError, body_split, time_to_seconds
 from courses.articles.services import article_save
 from courses.models import Article, Lesson
+from courses.models.articles import validate_cover_image
+from tests.conftest import http_body
 from tests.courses.inert_html import XSS_PAYLOADS, html_problems
 from tests.factories import InstructorFactory
 
@@ -171,3 +175,32 @@ def test_the_shipped_spinal_stenosis_article(client, course):
     names = set(article.related_techniques.values_list("name", flat=True))
     assert {"Sacral Release", "Lumbosacral Decompression", "Dural Tube Traction and Rock"} <= names
     assert "Cautions" in html
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_the_cover_image_lives_in_the_object_store_behind_a_signed_redirect(
+    client, article, seaweedfs
+):
+    article.cover_image.save("cover.png", ContentFile(PNG), save=True)
+    article.cover_alt = "Hands cradling the base of the skull"
+    article.save()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'property="og:image"' in html and 'alt="Hands cradling the base of the skull"' in html
+    response = client.get(reverse("articles:article_cover", args=[article.slug]))
+    assert response.status_code == 302 and "Signature" in response.url
+    assert http_body(response.url) == PNG
+
+
+@pytest.mark.parametrize(
+    ("name", "data"), [("x.png", b"<script>alert(1)</script>"), ("x.jpg", b"GIF89a")]
+)
+def test_a_cover_that_is_not_an_image_is_refused(name, data):
+    with pytest.raises(ValidationError, match="JPEG, PNG or WebP"):
+        validate_cover_image(SimpleUploadedFile(name, data))
+    validate_cover_image(SimpleUploadedFile("ok.png", PNG))
