@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from courses.models.catalog import Course, Technique
 
-
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"RIFF": "WebP"}
 
