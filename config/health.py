@@ -1,5 +1,7 @@
 """GET /api/health: is each backing service answering?"""
 
+import logging
+
 from django.db import connection
 from ninja import Router, Schema, Status
 
@@ -7,6 +9,7 @@ from config.celery import app as celery_app
 from media_pipeline.storage import storage_ping
 
 router = Router(tags=["health"])
+logger = logging.getLogger(__name__)
 
 
 def _check_database() -> str | None:
@@ -49,12 +52,23 @@ class HealthOut(Schema):
 
 @router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})
 def health(request):
+    """ok/down per service for anyone (load balancers); why, only in the log and for staff.
+
+    The error text names hosts, ports and database users: not for the public.
+    """
     checks = {
         "database": _check_database(),
         "broker": _check_broker(),
         "storage": _check_storage(),
     }
-    body = {name: {"ok": error is None, "error": error} for name, error in checks.items()}
+    for name, error in checks.items():
+        if error:
+            logger.warning("health: %s is down: %s", name, error)
+    show_detail = request.user.is_authenticated and request.user.is_staff
+    body = {
+        name: {"ok": error is None, "error": error if show_detail else None}
+        for name, error in checks.items()
+    }
     down = [name for name, error in checks.items() if error]
     body["status"] = "ok" if not down else "down: " + ", ".join(down)
     return Status(503 if down else 200, body)

@@ -27,7 +27,16 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
 from courses.community.spam import form_started_token
-from courses.models import Article, Comment, Course, Lesson, LessonCaption, Technique
+from courses.models import (
+    Article,
+    Comment,
+    Course,
+    Lesson,
+    LessonCaption,
+    LessonQuestion,
+    QuestionReply,
+    Technique,
+)
 from media_pipeline.models import Video, VideoVersion
 
 GENERATION_KEY = "pagecache:generation"
@@ -136,7 +145,8 @@ def _changed(sender, **kwargs) -> None:
     public_pages_changed()
 
 
-SHOWN_MODELS = (Article, Comment, Course, Lesson, LessonCaption, Technique, Video, VideoVersion)
+SHOWN_MODELS = (Article, Comment, Course, Lesson, LessonCaption, LessonQuestion, QuestionReply,
+                Technique, Video, VideoVersion)  # fmt: skip
 
 
 def signals_connect() -> None:

@@ -27,3 +27,22 @@ def test_health_names_the_service_that_is_down(seaweedfs, settings):
     body = response.json()
     assert body["storage"]["ok"] is False and body["database"]["ok"] is True
     assert body["status"] == "down: storage"
+
+
+def test_health_keeps_the_reason_for_staff_and_the_log(seaweedfs, settings, caplog):
+    from media_pipeline.storage import _client
+    from tests.factories import UserFactory
+
+    settings.AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"
+    _client.cache_clear()
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True))
+    try:
+        public = Client().get("/api/health").json()
+        detailed = staff.get("/api/health").json()
+    finally:
+        _client.cache_clear()
+    assert public["storage"] == {"ok": False, "error": None}  # no hosts or ports for the public
+    assert "127.0.0.1" not in str(public)
+    assert detailed["storage"]["error"]
+    assert any("storage is down" in record.message for record in caplog.records)

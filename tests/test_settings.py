@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "AWS_ACCESS_KEY_ID": "production-key",
     "AWS_SECRET_ACCESS_KEY": "production-secret",
     "AWS_STORAGE_BUCKET_NAME": "course-media",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
 }
 
 
@@ -47,3 +48,13 @@ def test_production_refuses_to_start_without_its_secrets():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr and "AWS_SECRET_ACCESS_KEY" in result.stderr
+
+
+def test_production_refuses_a_console_or_memory_mail_backend():
+    for url in ("", "consolemail://", "memorymail://"):
+        env = {**PRODUCTION_ENV, "EMAIL_URL": url}
+        if not url:
+            del env["EMAIL_URL"]
+        result = _manage("check", env=env)
+        assert result.returncode != 0, url
+        assert "EMAIL_URL" in result.stderr

@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 # Named here so that tests can check docker-compose.yml provides each of them.
 REQUIRED_ENV = (
+    "EMAIL_URL",
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
     "DATABASE_URL",
@@ -24,6 +25,13 @@ from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import env  # noqa: E402
 
 DEBUG = False
+# Password-reset links and receipts printed to a log, or kept in memory, reach nobody: a
+# console or locmem backend means EMAIL_URL was forgotten.
+if EMAIL_BACKEND.rsplit(".", 2)[-2] in ("console", "locmem", "dummy"):  # noqa: F405
+    raise ImproperlyConfigured(
+        "Production needs a real mail server: set EMAIL_URL (e.g. smtp+tls://user:password@"
+        f"smtp.example.org:587); {EMAIL_BACKEND} would lose password resets and receipts."  # noqa: F405
+    )
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP

@@ -4,13 +4,12 @@ The numbers come from courses.analytics.selectors; this module only turns them i
 geometry of two small inline SVG charts (no chart library, no JavaScript).
 """
 
-import csv
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from courses import access
 from courses.analytics.selectors import BUCKETS, LessonStats, course_stats, csv_rows
+from courses.csv_export import csv_response
 from courses.models import Course
 from media_pipeline.formatting import duration_label
 
@@ -121,8 +120,5 @@ def analytics_csv(request: HttpRequest) -> HttpResponse:
     _, course = _selected_course(request)
     if course is None:
         raise Http404("No course yet.")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="analytics-{course.slug}.csv"'
-    writer = csv.writer(response)
-    writer.writerows(csv_rows(course_stats(course=course)))
-    return response
+    header, *rows = csv_rows(course_stats(course=course))
+    return csv_response(filename=f"analytics-{course.slug}.csv", header=header, rows=rows)

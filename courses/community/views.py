@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,11 +74,14 @@ def _lesson(slug: str, number: int) -> Lesson:
     return lesson
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def question_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """GET: the lesson's questions (on its page); POST: ask. A paid lesson's: enrolled only."""
     lesson = _lesson(slug, number)
     if not access.can_see_questions(user=request.user, lesson=lesson):
-        raise Http404("No such lesson.")
+        raise PermissionDenied("Only learners enrolled in the course see this lesson's questions.")
+    if request.method == "GET":
+        return redirect(f"{reverse('courses:lesson_detail', args=[slug, number])}#questions")
     form = QuestionForm(request.POST)
     error = ""
     if form.is_valid():

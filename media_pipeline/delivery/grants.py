@@ -100,6 +100,8 @@ def grant_valid(
     """The token is unexpired and was issued for this version, expiry and viewer."""
     if viewer is None or expires <= (time.time() if now is None else now):
         return False
+    if not signature.isascii():  # compare_digest refuses non-ASCII str: never a signature
+        return False
     # Grants signed before a SECRET_KEY rotation stay valid until they expire.
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     return any(

@@ -43,6 +43,7 @@ COMPOSE_TEST_ENV = {
     "STRIPE_SECRET_KEY": "sk_test_compose",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_compose",
     "STRIPE_WEBHOOK_SECRET": "whsec_compose",
+    "EMAIL_URL": "smtp://mail.example.org:25",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -29,6 +28,7 @@ from courses.commerce.services.codes import (
 )
 from courses.commerce.services.orders import OrderError
 from courses.commerce.services.payments import order_refund
+from courses.csv_export import csv_response
 from courses.models import AccessCode, Course, Order
 
 PAGE_SIZE = 100
@@ -71,14 +71,25 @@ def studio_orders(request: HttpRequest) -> HttpResponse:
 
 @access.page_requires(access.can_view_orders, denied="Only sales staff can see orders.")
 def studio_orders_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="orders.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["number", "created", "paid", "status", "username", "email", "course",
-                     "currency", "list_price", "discount", "amount", "coupon", "card",
-                     "refunded", "refund_reason"])  # fmt: skip
-    for order in staff_orders(**_filters(request)).iterator():
-        writer.writerow([
+    header = [
+        "number",
+        "created",
+        "paid",
+        "status",
+        "username",
+        "email",
+        "course",
+        "currency",
+        "list_price",
+        "discount",
+        "amount",
+        "coupon",
+        "card",
+        "refunded",
+        "refund_reason",
+    ]
+    rows = (
+        [
             order.number, order.created_at.isoformat(),
             order.paid_at.isoformat() if order.paid_at else "", order.status,
             order.user.get_username(), order.user.email, order.course.slug, order.currency,
@@ -87,8 +98,10 @@ def studio_orders_csv(request: HttpRequest) -> HttpResponse:
             money_label(order.amount_minor, order.currency), order.coupon_code,
             f"{order.card_brand} {order.card_last4}".strip(),
             order.refunded_at.isoformat() if order.refunded_at else "", order.refund_reason,
-        ])  # fmt: skip
-    return response
+        ]
+        for order in staff_orders(**_filters(request)).iterator()
+    )  # fmt: skip
+    return csv_response(filename="orders.csv", header=header, rows=rows)
 
 
 @require_POST
@@ -156,18 +169,17 @@ def studio_codes_csv(request: HttpRequest, slug: str) -> HttpResponse:
     codes = course_access_codes(course=course)
     if batch := request.GET.get("batch"):
         codes = codes.filter(batch=batch)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{course.slug}-codes.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["code", "course", "batch", "created", "status", "redeemed_by", "redeemed"])
-    for code in codes.iterator():
-        state = "revoked" if code.revoked_at else "redeemed" if code.redeemed_at else "unused"
-        writer.writerow([
-            code_display(code.code), course.slug, code.batch, code.created_at.isoformat(), state,
+    header = ["code", "course", "batch", "created", "status", "redeemed_by", "redeemed"]
+    rows = (
+        [
+            code_display(code.code), course.slug, code.batch, code.created_at.isoformat(),
+            "revoked" if code.revoked_at else "redeemed" if code.redeemed_at else "unused",
             code.redeemed_by.get_username() if code.redeemed_by else "",
             code.redeemed_at.isoformat() if code.redeemed_at else "",
-        ])  # fmt: skip
-    return response
+        ]
+        for code in codes.iterator()
+    )  # fmt: skip
+    return csv_response(filename=f"{course.slug}-codes.csv", header=header, rows=rows)
 
 
 @require_POST

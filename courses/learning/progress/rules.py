@@ -37,6 +37,10 @@ class ProgressError(Exception):
 
 HEAT_BIN_S = 1.0
 MAX_RANGES_PER_BEAT = 200  # a beat covers ~10 s of play; more is a broken or hostile client
+# A player's clock may run ahead of the server's by at most this when ordering beats: a
+# future clock would otherwise pin the resume position for good.
+CLIENT_CLOCK_SKEW_MS = 5 * 60 * 1000
+MAX_CLIENT_TS_MS = 2**53  # JavaScript's largest exact integer; beyond is no real time
 RECENT_BEAT_IDS = 32  # retries and sendBeacon duplicates arrive within seconds
 
 

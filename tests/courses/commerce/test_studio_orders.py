@@ -63,3 +63,20 @@ def test_only_sales_staff_see_orders(client, orders):
     assert client.get(reverse("commerce:studio_orders")).status_code == 403
     client.logout()
     assert client.get(reverse("commerce:studio_orders")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "evil", ['=HYPERLINK("http://e.org","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"]
+)
+def test_csv_cells_cannot_become_formulas(client, course, evil):
+    buyer = UserFactory(username="mallory", email="m@example.org")
+    order = make_order(
+        course, buyer, "paid", 14900, datetime(2026, 10, 3, tzinfo=UTC), "ORD-EVIL-0001"
+    )
+    Order.objects.filter(pk=order.pk).update(coupon_code=evil, refund_reason=evil)
+    client.force_login(InstructorFactory())
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("commerce:studio_orders_csv")).content.decode()))
+    )
+    cells = [cell for row in rows[1:] for cell in row]
+    assert f"'{evil}" in cells and evil not in cells

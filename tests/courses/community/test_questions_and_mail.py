@@ -182,3 +182,21 @@ def test_the_instructor_answers_from_the_inbox(client, paid_lesson, learner, for
     assert (
         "0 unanswered questions" in client.get(reverse("community:studio_inbox")).content.decode()
     )
+
+
+def test_the_lesson_page_queries_stay_constant_with_many_questions(
+    client, paid_lesson, learner, guard, django_assert_max_num_queries, settings
+):
+    settings.COMMUNITY_POSTS_PER_ACCOUNT = settings.COMMUNITY_POSTS_PER_IP = 100
+    url = reverse("courses:lesson_detail", args=[paid_lesson.course.slug, paid_lesson.number])
+    client.force_login(learner)
+    ask(paid_lesson, learner, guard)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for n in range(15):
+        question = ask(paid_lesson, learner, guard, body=f"q{n}")
+        QuestionReply.objects.create(
+            question=question, user=learner, body="r", body_html="<p>r</p>"
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).content.decode().count('class="question"') == 16

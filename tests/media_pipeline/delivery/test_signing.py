@@ -183,3 +183,19 @@ def test_presigned_urls_expire(s3, seaweedfs):
     assert http_body(url) == b"soon gone"
     time.sleep(2.2)
     assert http_status(url) == 403
+
+
+def test_a_non_ascii_signature_is_refused_not_a_500(client, db):
+    import uuid
+
+    from media_pipeline.delivery.grants import grant_valid
+
+    future = 4_102_444_800
+    assert (
+        grant_valid(version_id=uuid.uuid4(), expires=future, signature="é" * 22, viewer="session:x")
+        is False
+    )
+    response = client.get(f"/media/hls/{uuid.uuid4()}/{future}/%C3%A9%C3%A9/master.m3u8")
+    assert response.status_code == 403
+    odd_name = client.get(f"/media/hls/{uuid.uuid4()}/{future}/abc/%C3%A9.m3u8")
+    assert odd_name.status_code == 404  # not a rendition name: no route

@@ -88,7 +88,7 @@ def beat_parse(payload) -> Beat:
     client_ts = payload.get("client_ts")
     if client_ts is not None:
         client_ts = _number(client_ts, "client_ts")
-        if client_ts < 0:
+        if not 0 <= client_ts <= rules.MAX_CLIENT_TS_MS:
             raise ProgressError("client_ts must be milliseconds since the epoch.")
         client_ts = int(client_ts)
     beat_id = payload.get("beat_id")
@@ -179,7 +179,13 @@ def _beat_apply(
     progress.watched_s = iv.total(iv.clip(union, 0.0, duration))
     if ranges:
         progress.heat = iv.heat_add(progress.heat, ranges, rules.HEAT_BIN_S)
-    order = beat.client_ts if beat.client_ts is not None else int(now.timestamp() * 1000)
+    now_ms = int(now.timestamp() * 1000)
+    # The player's clock orders its own beats, but never further ahead than the skew allows.
+    order = (
+        now_ms
+        if beat.client_ts is None
+        else min(beat.client_ts, now_ms + rules.CLIENT_CLOCK_SKEW_MS)
+    )
     # Latest beat wins; on a tie the further position, so any arrival order agrees.
     if (order, beat.position_s) >= (progress.position_ts, progress.position_s):
         progress.position_ts, progress.position_s = order, beat.position_s

@@ -294,9 +294,10 @@ def test_lesson_page_has_the_player_and_no_media_urls(
     Technique.objects.filter(pk=first.pk).update(start_s=1, end_s=2.5)
     Enrollment.objects.create(user=user, course=course)
     client.force_login(user)
-    # session, user, lesson (+ video version), techniques, enrollment, neighbours, and the
-    # learner's progress marks (this and the neighbouring lessons', one query)
-    with django_assert_max_num_queries(7):
+    # session, user, lesson (+ video version), techniques, enrollment, neighbours, the
+    # learner's progress marks (this and the neighbouring lessons', one query) and the
+    # lesson's questions (their replies in one more only when there are questions)
+    with django_assert_max_num_queries(8):
         response = client.get(page_path(PAID))
     assert response.status_code == 200
     html = response.content.decode()
@@ -335,11 +336,13 @@ def test_page_query_counts_are_constant(
     # technique index asks course_progress_get (lessons with progress, techniques, practice
     # counts: three, the same answer as the progress API); a preview also has to check the
     # enrollment to know whether the viewer records progress at all (it plays without one).
+    # Lesson pages that can be watched list the lesson's questions (one query), and the
+    # course page its related articles (one).
     budgets = {
-        page_path(PREVIEW): 7,
-        page_path(PAID): 7,
-        page_path(3): 8,  # no video: one more to say why
-        reverse("courses:course_detail", args=[SLUG]): 7,
+        page_path(PREVIEW): 8,
+        page_path(PAID): 8,
+        page_path(3): 9,  # no video: one more to say why
+        reverse("courses:course_detail", args=[SLUG]): 8,
         reverse("courses:technique_index", args=[SLUG]): 9,
     }
     for path, budget in budgets.items():
