@@ -270,6 +270,8 @@ MEDIA_MAX_ATTEMPTS = env.int("MEDIA_MAX_ATTEMPTS", default=3)
 MEDIA_STUCK_AFTER_S = env.int("MEDIA_STUCK_AFTER_S", default=1800)
 MEDIA_WORK_DIR = Path(env.str("MEDIA_WORK_DIR", default=str(DATA_DIR / "transcode")))
 MEDIA_X264_PRESET = env.str("MEDIA_X264_PRESET", default="veryfast")
+# Poster and seek-preview sprite: skipped (never fatal) when ffmpeg takes longer than this.
+MEDIA_ARTIFACT_TIMEOUT_S = env.float("MEDIA_ARTIFACT_TIMEOUT_S", default=600)
 # Short, so that a refund or unenrollment ends access within minutes: grants are re-asked
 # (and access re-checked) when they expire; the player renews them without a visible stop.
 MEDIA_SIGNED_URL_TTL_S = env.int("MEDIA_SIGNED_URL_TTL_S", default=15 * 60)

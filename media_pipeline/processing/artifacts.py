@@ -5,8 +5,11 @@ starts them once the first segments are published, so they overlap the ladder's
 encode without delaying the moment a lesson becomes playable.
 """
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+
+from django.conf import settings
 
 from media_pipeline.processing.encode.commands import (
     poster_command,
@@ -14,14 +17,20 @@ from media_pipeline.processing.encode.commands import (
     thumbnails_command,
     thumbnails_vtt,
 )
-from media_pipeline.processing.encode.runner import FFmpegFailed, ffmpeg_path, run_ffmpeg
+from media_pipeline.processing.encode.runner import (
+    FFmpegFailed,
+    FFmpegTimeout,
+    ffmpeg_path,
+    run_ffmpeg,
+)
 from media_pipeline.processing.probe import ProbeResult
 from media_pipeline.storage import object_put_bytes, objects_put_files
 
 POSTER_NAME = "poster.jpg"
 SPRITE_NAME = "thumbnails.jpg"
 THUMBNAILS_VTT_NAME = "thumbnails.vtt"
-ARTIFACT_TIMEOUT_S = 600
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,9 +69,14 @@ def artifacts_make(
     for path, cmd in jobs:
         try:
             run_ffmpeg(
-                cmd, timeout_s=ARTIFACT_TIMEOUT_S, on_progress=None, duration_s=probe.duration_s
+                cmd,
+                timeout_s=settings.MEDIA_ARTIFACT_TIMEOUT_S,
+                on_progress=None,
+                duration_s=probe.duration_s,
             )
-        except FFmpegFailed:
+        except (FFmpegFailed, FFmpegTimeout) as error:
+            # A poster or sprite is never worth failing (and re-running) a lesson over.
+            logger.warning("%s skipped: %s", path.name, error)
             continue
         if path.exists() and path.stat().st_size:
             made.append((path, prefix + path.name))
