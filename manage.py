@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-import os
 import sys
+
+from config.settings_module import settings_module_use
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    settings_module_use()  # local in a prepared checkout, else production
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

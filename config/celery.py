@@ -1,8 +1,8 @@
-import os
-
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.settings_module import settings_module_use
+
+settings_module_use()  # local in a prepared checkout, else production
 
 app = Celery("config")
 # All Celery options live in Django settings under the CELERY_ prefix, so one

@@ -1,6 +1,6 @@
-import os
-
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.settings_module import settings_module_use
+
+settings_module_use()  # local in a prepared checkout, else production
 application = get_wsgi_application()

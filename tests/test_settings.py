@@ -58,3 +58,27 @@ def test_production_refuses_a_console_or_memory_mail_backend():
         result = _manage("check", env=env)
         assert result.returncode != 0, url
         assert "EMAIL_URL" in result.stderr
+
+
+def test_without_a_settings_module_only_a_prepared_checkout_gets_local_settings(tmp_path):
+    from config.settings_module import settings_module_default
+
+    assert settings_module_default(tmp_path) == "config.settings.production"
+    (tmp_path / ".env").write_text("DJANGO_SECRET_KEY=x\n")
+    assert settings_module_default(tmp_path) == "config.settings.local"
+
+
+def test_a_server_without_settings_module_refuses_to_run_with_fallback_secrets(tmp_path):
+    """A tree without .env (an image, a copied release): manage.py means production."""
+    import shutil
+
+    release = tmp_path / "release"
+    shutil.copytree(ROOT, release, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", ".data", ".env", "bench-results", "__pycache__"
+    ))  # fmt: skip
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=release, env=base,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0 and "Production settings need" in result.stderr
