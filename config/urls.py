@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -6,7 +7,7 @@ from config.api import api
 from courses.articles.sitemaps import SITEMAPS
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("courses.accounts.urls")),
     path("api/", api.urls),
     path("media/", include("media_pipeline.delivery.urls")),

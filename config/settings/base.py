@@ -4,6 +4,7 @@ Local defaults are safe for one machine. Production secrets have no default:
 config.settings.production refuses to start without them.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "media_pipeline",
     "courses",
+    "axes",  # login lockout by account and by IP
 ]
 
 MIDDLEWARE = [
@@ -46,7 +48,31 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Every login is counted: the first backend refuses a locked-out account or IP before the
+# ~1,000,000 PBKDF2 iterations are spent, which also caps the CPU an attacker can burn.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+# Locked by account and, separately, by IP (either one locks): a password spray from one
+# address and a slow guess at one account from many are both stopped.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "courses.client_ip.client_ip"  # behind the trusted proxy, too
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Sign-ups and password-reset e-mails per IP per hour (courses.accounts.views).
+SIGNUPS_PER_IP_PER_HOUR = env.int("SIGNUPS_PER_IP_PER_HOUR", default=10)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=5)
+# The admin's address: move it off the default with DJANGO_ADMIN_URL (e.g. "backoffice-7f3a/").
+ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -6,5 +6,6 @@ from courses.accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("password_reset/", views.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]
