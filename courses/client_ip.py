@@ -6,6 +6,8 @@ right of X-Forwarded-For is the client's (the ones further left are client-suppl
 can be forged, so they are never used).
 """
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -17,3 +19,12 @@ def client_ip(request: HttpRequest) -> str:
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     return hops[-trusted] if len(hops) >= trusted else remote
+
+
+def client_ip_address(request: HttpRequest) -> str | None:
+    """client_ip, or None when it is not an IP address (django-axes stores it as one)."""
+    ip = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None

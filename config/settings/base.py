@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The anonymous preview viewer's signed cookie (instead of a session per visitor).
+    "media_pipeline.delivery.middleware.ViewerCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login with the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -64,7 +66,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "courses.client_ip.client_ip"  # behind the trusted proxy, too
+AXES_CLIENT_IP_CALLABLE = "courses.client_ip.client_ip_address"  # behind the trusted proxy
+AXES_DISABLE_ACCESS_LOG = True  # failures are what count; no row per successful log-in
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
@@ -249,7 +252,7 @@ else:
         "visibility_timeout": MEDIA_TRANSCODE_HARD_TIME_LIMIT_S + 3600,
     }
 # Task modules outside an app's top level (autodiscovery finds only media_pipeline.tasks).
-CELERY_IMPORTS = ["courses.commerce.tasks", "courses.community.tasks"]
+CELERY_IMPORTS = ["courses.accounts.tasks", "courses.commerce.tasks", "courses.community.tasks"]
 CELERY_TASK_IGNORE_RESULT = True  # state lives in the database, not in a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -259,6 +262,10 @@ CELERY_TASK_ROUTES = {"media_pipeline.tasks.video_version_process": {"queue": "t
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "accounts-sessions-clear": {
+        "task": "courses.accounts.tasks.sessions_clear",
+        "schedule": env.int("SESSIONS_CLEAR_INTERVAL_S", default=24 * 3600),
+    },
     "community-moderation-digest": {
         "task": "courses.community.tasks.moderation_digest_send",
         "schedule": env.int("COMMUNITY_DIGEST_INTERVAL_S", default=3600),

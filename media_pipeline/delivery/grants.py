@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,9 +36,12 @@ from media_pipeline.models import VideoVersion
 
 SIGNATURE_SALT = "media_pipeline.delivery.hls-grant"
 SIGNATURE_BYTES = 16  # 128 bits, 22 base64url characters
-# Set in an anonymous viewer's session: Django neither stores nor sends the
-# cookie of an empty session, and the grant is bound to that cookie.
-SESSION_MARKER = "media_viewer"
+# An anonymous viewer (a preview) is a random nonce in a signed cookie, not a session: a
+# cookieless request to a preview's playback API must not write a session row and a
+# Redis key for two weeks. The grant is bound to that nonce.
+VIEWER_COOKIE = "media_viewer"
+VIEWER_COOKIE_SALT = "media_pipeline.delivery.viewer"
+VIEWER_COOKIE_MAX_AGE_S = 30 * 24 * 3600
 
 
 class PlaybackUnavailable(Exception):
@@ -60,25 +64,27 @@ class PlaybackGrant:
 
 
 def viewer_for_request(request: HttpRequest) -> str:
-    """The identity a grant is bound to: the user, else this browser's session (created if
-    missing, so an anonymous preview only plays in the browser that asked for it)."""
+    """The identity a grant is bound to: the user, else this browser's viewer cookie (a new
+    nonce if it has none, which ViewerCookieMiddleware sends with the answer), so an
+    anonymous preview only plays in the browser that asked for it."""
     viewer = request_viewer(request)
     if viewer is not None:
         return viewer
-    request.session[SESSION_MARKER] = True  # non-empty, so the middleware sends the cookie
-    request.session.save()
-    return f"session:{request.session.session_key}"
+    request.media_viewer_new = secrets.token_urlsafe(16)
+    return f"anon:{request.media_viewer_new}"
 
 
 def request_viewer(request: HttpRequest) -> str | None:
-    """Like :func:`viewer_for_request` without ever creating a session (the playlist views:
-    a request with no session cannot match any grant, and must not write one)."""
+    """Like :func:`viewer_for_request` without ever minting a nonce (the playlist views: a
+    request without the cookie cannot match any grant)."""
     user = getattr(request, "user", None)
     # Checking the user loads the session, which drops a forged or expired session key.
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    key = request.session.session_key
-    return f"session:{key}" if key else None
+    nonce = getattr(request, "media_viewer_new", None) or request.get_signed_cookie(
+        VIEWER_COOKIE, default=None, salt=VIEWER_COOKIE_SALT, max_age=VIEWER_COOKIE_MAX_AGE_S
+    )
+    return f"anon:{nonce}" if nonce else None
 
 
 def grant_signature(

@@ -107,3 +107,26 @@ def test_password_reset_mails_are_throttled_per_ip(settings, mailoutbox):
     ]
     assert codes == [302, 302, 429]
     assert len(mailoutbox) == 2
+
+
+def test_expired_sessions_are_cleared_by_a_scheduled_task(settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from courses.accounts.tasks import SESSIONS_CLEAR_TASK, sessions_clear_task
+
+    assert SESSIONS_CLEAR_TASK in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    store = SessionStore()
+    store["x"] = 1
+    store.create()
+    Session.objects.filter(pk=store.session_key).update(
+        expire_date=timezone.now() - timedelta(days=1)
+    )
+    live = SessionStore()
+    live["y"] = 2
+    live.create()
+    sessions_clear_task()
+    assert list(Session.objects.values_list("pk", flat=True)) == [live.session_key]

@@ -28,6 +28,7 @@ from media_pipeline.delivery.grants import (
     playback_grant,
     viewer_for_request,
 )
+from media_pipeline.delivery.middleware import ViewerCookieMiddleware
 from media_pipeline.delivery.render import master_playlist_render
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
@@ -379,46 +380,49 @@ def test_playlist_views_use_a_constant_number_of_queries(seaweedfs, users):
     assert client.post(grant.master_url).status_code == 405
 
 
-def _anonymous_viewer() -> tuple[str, str]:
-    """Run the session/auth middleware around viewer_for_request like the playback API does;
-    returns (viewer, session cookie value)."""
+def _anonymous_viewer(cookie: str | None = None) -> tuple[str, str | None]:
+    """Run the middleware around viewer_for_request like the playback API does; returns
+    (viewer, the viewer cookie the answer set, if any)."""
     request = RequestFactory().get("/api/lessons/1/playback")
+    if cookie:
+        request.COOKIES["media_viewer"] = cookie
 
     def view(req):
-        response = HttpResponse(viewer_for_request(req))
-        return response
+        return HttpResponse(viewer_for_request(req))
 
-    response = SessionMiddleware(AuthenticationMiddleware(view))(request)
-    return response.content.decode(), response.cookies["sessionid"].value
+    stack = SessionMiddleware(AuthenticationMiddleware(ViewerCookieMiddleware(view)))
+    response = stack(request)
+    sent = response.cookies.get("media_viewer")
+    return response.content.decode(), sent.value if sent else None
 
 
 @pytest.mark.django_db
-def test_anonymous_preview_plays_only_in_its_own_browser_session(seaweedfs):
+def test_anonymous_preview_plays_only_in_its_own_browser_and_writes_no_session(seaweedfs):
+    from django.contrib.sessions.models import Session
+
     version = _synthetic_version()
     viewer, cookie = _anonymous_viewer()
-    assert viewer == f"session:{cookie}"
+    assert viewer.startswith("anon:") and cookie
+    assert Session.objects.count() == 0  # a cookieless preview costs no session row
     grant = playback_grant(version=version, viewer=viewer)
     browser = Client()
-    browser.cookies["sessionid"] = cookie
+    browser.cookies["media_viewer"] = cookie
     found = crawl(browser, grant)
     assert len(found.django_urls) == 1 + 5
     other_viewer, other_cookie = _anonymous_viewer()
     assert other_viewer != viewer
     stranger = Client()
-    stranger.cookies["sessionid"] = other_cookie
+    stranger.cookies["media_viewer"] = other_cookie
     forged = Client()
-    forged.cookies["sessionid"] = "not-a-session-key-at-all"
+    forged.cookies["media_viewer"] = viewer.removeprefix("anon:")  # the nonce, unsigned
     for url in found.django_urls:
         assert stranger.get(url).status_code == 403
         assert forged.get(url).status_code == 403
         assert Client().get(url).status_code == 403
-    # The viewer of an existing session is stable: no new session per call.
-    request = RequestFactory().get("/")
-    request.COOKIES["sessionid"] = cookie
-    response = SessionMiddleware(
-        AuthenticationMiddleware(lambda r: HttpResponse(viewer_for_request(r)))
-    )(request)
-    assert response.content.decode() == viewer
+    # The viewer of an existing cookie is stable: no new nonce per call.
+    again, resent = _anonymous_viewer(cookie)
+    assert again == viewer and resent is None
+    assert Session.objects.count() == 0
 
 
 @pytest.mark.django_db
