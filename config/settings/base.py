@@ -308,6 +308,9 @@ MEDIA_ARTIFACT_TIMEOUT_S = env.float("MEDIA_ARTIFACT_TIMEOUT_S", default=600)
 # Short, so that a refund or unenrollment ends access within minutes: grants are re-asked
 # (and access re-checked) when they expire; the player renews them without a visible stop.
 MEDIA_SIGNED_URL_TTL_S = env.int("MEDIA_SIGNED_URL_TTL_S", default=15 * 60)
+# Playback grants per viewer (account, else IP) per hour: a player needs about 4 per hour
+# of watching plus some for seeks and errors; a copier minting URLs needs far more.
+PLAYBACK_GRANTS_PER_HOUR = env.int("PLAYBACK_GRANTS_PER_HOUR", default=300)
 
 # --- Learner progress (rules in courses/learning/progress/rules.py; defaults only here)
 # Share of a lesson's current duration that must have been played to complete it.

@@ -32,3 +32,9 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_course_platform_{os.getpid()}"}  
 # Cached public pages would outlive a test's database in the shared Redis: off, except in
 # the tests (and the benchmark) that turn it on.
 PUBLIC_PAGE_CACHE_S = env.int("PUBLIC_PAGE_CACHE_S", default=0)  # noqa: F405
+# Rate limits count in the shared Redis for the whole run, and every test client comes from
+# 127.0.0.1: generous here; the tests of each limit set their own small one.
+SIGNUPS_PER_IP_PER_HOUR = PASSWORD_RESETS_PER_IP_PER_HOUR = 100_000
+COMMUNITY_POSTS_PER_IP = COMMUNITY_POSTS_PER_ACCOUNT = 100_000
+ACCESS_CODE_MAX_FAILURES = ACCESS_CODE_MAX_FAILURES_PER_IP = 100_000
+PLAYBACK_GRANTS_PER_HOUR = 100_000

@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 from courses.access import ALLOWED, LOGIN_REQUIRED, lesson_access
 from courses.learning.playback.links import enroll_url, login_url
 from courses.learning.playback.selectors import LessonNotPlayable, lesson_for_playback_get
-from courses.learning.playback.services import lesson_playback
+from courses.learning.playback.services import GrantsRateLimited, lesson_playback
 from courses.learning.playback.vtt import chapters_vtt, lesson_caption_vtt
 from courses.models import Lesson
 
@@ -97,6 +97,7 @@ def _text(status: int, body: str, content_type: str = "text/plain; charset=utf-8
         403: EnrollRequiredOut,
         404: DetailOut,
         409: NotPlayableOut,
+        429: DetailOut,
     },
     url_name="lesson_playback",
     summary="Signed playback URLs for a lesson video",
@@ -113,6 +114,8 @@ def lesson_playback_get(request: HttpRequest, lesson_id: int, response: HttpResp
         return Status(200, lesson_playback(request=request, lesson=lesson))
     except LessonNotPlayable as error:
         return Status(409, {"detail": error.detail, "state": error.state})
+    except GrantsRateLimited as error:
+        return Status(429, {"detail": str(error)})
 
 
 def _vtt_or_error(request: HttpRequest, lesson_id: int, build) -> HttpResponse:

@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpRequest
 
+from courses.client_ip import client_ip
 from courses.learning.playback.links import chapters_url
 from courses.learning.playback.selectors import (
     LessonNotPlayable,
@@ -12,7 +14,23 @@ from courses.learning.playback.selectors import (
 )
 from courses.learning.progress.selectors import progress_resume_at
 from courses.models import Lesson
+from courses.ratelimit import rate_exceeded, rate_hit
 from media_pipeline.delivery.grants import PlaybackUnavailable, playback_grant, viewer_for_request
+
+
+class GrantsRateLimited(Exception):
+    """Too many grants asked for in the window: a scraper, not a learner (429)."""
+
+
+def _grant_rate_check(request: HttpRequest) -> None:
+    # A player asks again when its URLs expire (every MEDIA_SIGNED_URL_TTL_S) and on
+    # errors; far more than that per hour is someone minting URLs to copy lessons.
+    user = request.user
+    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{client_ip(request)}"
+    key = f"playback-grants:{who}"
+    if rate_exceeded(key, limit=settings.PLAYBACK_GRANTS_PER_HOUR):
+        raise GrantsRateLimited("Too many video requests in the last hour. Please wait a while.")
+    rate_hit(key, window_s=3600)
 
 
 def lesson_playback(*, request: HttpRequest, lesson: Lesson) -> dict:
@@ -24,6 +42,7 @@ def lesson_playback(*, request: HttpRequest, lesson: Lesson) -> dict:
     status = lesson_video_status(lesson)
     if not status.playable:
         raise LessonNotPlayable(status.state, status.message)
+    _grant_rate_check(request)
     version = status.version
     try:
         grant = playback_grant(version=version, viewer=viewer_for_request(request))

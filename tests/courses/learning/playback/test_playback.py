@@ -534,3 +534,19 @@ def test_technique_index_shows_watched_and_practice(client, progress_course, use
         html = get_as(client, viewer, url).content.decode()
         assert "data-practice-form" not in html and "Practised" not in html
         assert "Watched" not in html and "data-csrf-token" not in html
+
+
+def test_minting_grants_is_rate_limited_per_viewer(client, course, ready_video, settings):
+    from django.core.cache import cache
+
+    settings.PLAYBACK_GRANTS_PER_HOUR = 3
+    cache.delete("ratelimit:playback-grants:ip:203.0.113.77")
+    lesson = lesson_of(PREVIEW)
+    lesson.video = ready_video(600)
+    lesson.save(update_fields=["video"])
+    url = reverse("api:lesson_playback", kwargs={"lesson_id": lesson.pk})
+    codes = [client.get(url, REMOTE_ADDR="203.0.113.77").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get(url, REMOTE_ADDR="203.0.113.78").status_code == 200  # another viewer
+    cache.delete("ratelimit:playback-grants:ip:203.0.113.77")
+    cache.delete("ratelimit:playback-grants:ip:203.0.113.78")
