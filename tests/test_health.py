@@ -46,3 +46,9 @@ def test_health_keeps_the_reason_for_staff_and_the_log(seaweedfs, settings, capl
     assert "127.0.0.1" not in str(public)
     assert detailed["storage"]["error"]
     assert any("storage is down" in record.message for record in caplog.records)
+
+
+def test_every_answer_has_a_permissions_policy(seaweedfs):
+    response = Client().get("/api/health")
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in Client().get("/").headers["Permissions-Policy"]
