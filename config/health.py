@@ -1,6 +1,7 @@
 """GET /api/health: is each backing service answering?"""
 
 import logging
+import time
 
 from django.db import connection
 from ninja import Router, Schema, Status
@@ -50,12 +51,15 @@ class HealthOut(Schema):
     storage: ServiceState
 
 
-@router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})
-def health(request):
-    """ok/down per service for anyone (load balancers); why, only in the log and for staff.
+HEALTH_CACHE_S = 3.0  # load balancers probe often; a brownout must not cost a call each time
+_last: tuple[float, dict] | None = None
 
-    The error text names hosts, ports and database users: not for the public.
-    """
+
+def _checks() -> dict[str, str | None]:
+    global _last
+    now = time.monotonic()
+    if _last is not None and now - _last[0] < HEALTH_CACHE_S:
+        return _last[1]
     checks = {
         "database": _check_database(),
         "broker": _check_broker(),
@@ -64,6 +68,17 @@ def health(request):
     for name, error in checks.items():
         if error:
             logger.warning("health: %s is down: %s", name, error)
+    _last = (time.monotonic(), checks)
+    return checks
+
+
+@router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})
+def health(request):
+    """ok/down per service for anyone (load balancers); why, only in the log and for staff.
+
+    The error text names hosts, ports and database users: not for the public.
+    """
+    checks = _checks()
     show_detail = request.user.is_authenticated and request.user.is_staff
     body = {
         name: {"ok": error is None, "error": error if show_detail else None}

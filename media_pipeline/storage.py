@@ -33,15 +33,24 @@ def content_type_for(name: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+# Workers (transcodes, uploads of renditions) can wait for a slow store; a web request
+# must not: an S3 brownout would otherwise hold every gunicorn worker for minutes.
+PATIENT = {"retries": {"max_attempts": 5, "mode": "standard"}, "connect_timeout": 5,
+           "read_timeout": 60}  # fmt: skip
+QUICK = {"retries": {"max_attempts": 1, "mode": "standard"}, "connect_timeout": 2,
+         "read_timeout": 3}  # fmt: skip
+
+
 @functools.lru_cache(maxsize=8)
-def _client(endpoint_url: str | None, access_key: str, secret_key: str, region: str, style: str):
+def _client(
+    endpoint_url: str | None, access_key: str, secret_key: str, region: str, style: str,
+    quick: bool = False,
+):  # fmt: skip
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": style},
-        retries={"max_attempts": 5, "mode": "standard"},
         max_pool_connections=32,
-        connect_timeout=5,
-        read_timeout=60,
+        **(QUICK if quick else PATIENT),
     )
     return boto3.session.Session().client(
         "s3",
@@ -64,6 +73,18 @@ def s3_client():
     )
 
 
+def s3_request_client():
+    """The client for calls made while a web request waits: one attempt, short timeouts."""
+    return _client(
+        settings.AWS_S3_ENDPOINT_URL,
+        settings.AWS_ACCESS_KEY_ID,
+        settings.AWS_SECRET_ACCESS_KEY,
+        settings.AWS_S3_REGION_NAME,
+        settings.AWS_S3_ADDRESSING_STYLE,
+        quick=True,
+    )
+
+
 def s3_public_client():
     """A client whose presigned URLs name the endpoint browsers reach."""
     return _client(
@@ -80,7 +101,7 @@ def bucket() -> str:
 
 
 def storage_ping() -> None:
-    s3_client().head_bucket(Bucket=bucket())
+    s3_request_client().head_bucket(Bucket=bucket())
 
 
 def bucket_ensure(*, cors_origins: Iterable[str] = ()) -> bool:

@@ -6,6 +6,13 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_health(monkeypatch):
+    from config import health
+
+    monkeypatch.setattr(health, "_last", None)  # each test sees its own services
+
+
 def test_health_is_ok_when_everything_answers(seaweedfs):
     response = Client().get("/api/health")
     assert response.status_code == 200
@@ -52,3 +59,26 @@ def test_every_answer_has_a_permissions_policy(seaweedfs):
     response = Client().get("/api/health")
     assert "camera=()" in response["Permissions-Policy"]
     assert "geolocation=()" in Client().get("/").headers["Permissions-Policy"]
+
+
+def test_a_stalled_object_store_answers_down_within_seconds(seaweedfs, settings):
+    """An S3 that accepts connections and never answers: the health check (a web request)
+    gives up after one short attempt instead of 5 attempts of 60 s."""
+    import socket
+    import time
+
+    from media_pipeline.storage import _client
+
+    stall = socket.socket()
+    stall.bind(("127.0.0.1", 0))
+    stall.listen(16)  # accepts (kernel backlog) and never reads or answers
+    settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{stall.getsockname()[1]}"
+    _client.cache_clear()
+    started = time.monotonic()
+    try:
+        response = Client().get("/api/health")
+    finally:
+        _client.cache_clear()
+        stall.close()
+    assert response.status_code == 503 and response.json()["storage"]["ok"] is False
+    assert time.monotonic() - started < 10

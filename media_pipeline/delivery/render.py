@@ -13,7 +13,7 @@ from datetime import datetime
 from media_pipeline.delivery.signing import S3UrlSigner
 from media_pipeline.hls.layout import AUDIO_GROUP
 from media_pipeline.models import Rendition, VideoVersion
-from media_pipeline.storage import bucket, s3_client
+from media_pipeline.storage import bucket, s3_request_client
 
 PLAYLIST_CONTENT_TYPE = "application/vnd.apple.mpegurl"
 MID_RUNG_SHORT_SIDE = 720
@@ -97,7 +97,7 @@ def variant_playlist_render(
 def _stored_text(key: str) -> str:
     """An object's text, read once per process: a version's VTT never changes (a new upload is
     a new version under a new prefix)."""
-    return s3_client().get_object(Bucket=bucket(), Key=key)["Body"].read().decode()
+    return s3_request_client().get_object(Bucket=bucket(), Key=key)["Body"].read().decode()
 
 
 def thumbnails_vtt_render(

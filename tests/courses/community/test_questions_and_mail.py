@@ -45,11 +45,15 @@ def test_a_paid_lessons_questions_are_for_enrolled_learners_and_staff(
     response = client.get(url)
     assert response.status_code == 403 and "How light is light?" not in response.content.decode()
     reply_url = reverse("community:question_reply", args=[question.pk])
-    assert client.post(reply_url, {"body": "x"}).status_code == 404
+    assert client.post(reply_url, {"body": "x"}).status_code == 403
     ask_url = reverse(
         "community:question_create", args=[paid_lesson.course.slug, paid_lesson.number]
     )
-    assert client.post(ask_url, {"body": "x"}).status_code == 404
+    assert client.post(ask_url, {"body": "x"}).status_code == 403
+    assert client.get(ask_url).status_code == 403
+    follow_url = reverse("community:question_follow", args=[question.pk])
+    assert client.post(follow_url, {"follow": "1"}).status_code == 403
+    assert not QuestionReply.objects.exists() and LessonQuestion.objects.count() == 1
     with pytest.raises(SubmissionRefused):
         ask(paid_lesson, outsider, guard)
     client.force_login(learner)
