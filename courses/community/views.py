@@ -108,8 +108,10 @@ def _question(request: HttpRequest, question_id: int) -> LessonQuestion:
     question = (
         LessonQuestion.objects.select_related("lesson__course").filter(pk=question_id).first()
     )
-    if question is None or not access.can_see_questions(user=request.user, lesson=question.lesson):
-        raise Http404("No such question.")  # 404, not 403: ids say nothing to outsiders
+    if question is None:
+        raise Http404("No such question.")
+    if not access.can_see_questions(user=request.user, lesson=question.lesson):
+        raise PermissionDenied("Only learners enrolled in the course see this lesson's questions.")
     return question
 
 
