@@ -9,7 +9,6 @@ module, restored from its rows afterwards) on a preview and a paid lesson, so th
 play video show the full player with its controls, chapters and practice loop.
 """
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from courses.commerce.services.codes import access_code_revoke, access_codes_gen
 from courses.models import Course, Enrollment, LessonProgress, Order
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
+from tests.axe import AXE_JS, axe_report, axe_violations
 from tests.factories import InstructorFactory, UserFactory
 from tests.media_pipeline.conftest import make_clip
 
@@ -35,11 +35,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
 CURRICULUM_PATH = Path(settings.BASE_DIR) / "courses" / "data" / "craniosacral-therapy.yaml"
 SLUG = "craniosacral-therapy"
 COURSE = f"/courses/{SLUG}"
@@ -214,18 +209,6 @@ PAGES = [
 ]
 
 
-def axe_report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        lines.append(f"  {violation['helpUrl']}")
-        for node in violation["nodes"]:
-            lines.append(f"  - {json.dumps(node['target'])}")
-            summary = node.get("failureSummary", "").replace("\n", "\n      ")
-            lines.append(f"      {summary}")
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize(
     ("who", "path", "status", "prepare"),
     [pytest.param(*page[1:], id=page[0]) for page in PAGES],
@@ -248,10 +231,7 @@ def test_page_has_no_wcag_violations(chromium, live_server, users, who, path, st
         page.wait_for_load_state("load")
         if prepare:
             prepare(page)
-        page.add_script_tag(path=str(AXE_JS))
-        violations = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)[
-            "violations"
-        ]
+        violations = axe_violations(page)
         assert not violations, f"{path} as {who}:\n{axe_report(violations)}"
         assert errors == []
     finally:

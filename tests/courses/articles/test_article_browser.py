@@ -10,7 +10,6 @@ The comment form's time-trap refuses a post sent less than COMMUNITY_MIN_FORM_SE
 the form was shown; the tests wait that long once, as a person typing would.
 """
 
-import json
 import re
 import time
 import uuid
@@ -43,6 +42,7 @@ from courses.models import (
 )
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
+from tests.axe import axe_report, axe_violations
 from tests.factories import PASSWORD, InstructorFactory, UserFactory
 from tests.media_pipeline.conftest import make_clip
 
@@ -53,11 +53,6 @@ SLUG = "spinal-stenosis-and-gentle-craniosacral-work"
 ARTICLE = f"/articles/{SLUG}/"
 COURSE_SLUG = "craniosacral-therapy"
 EMBEDDED_LESSON, PAID_LESSON = 2, 3  # the article embeds lesson 2 from 0:00
-AXE_JS = Path(django_settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_OPTIONS = {  # as in tests/test_accessibility_browser.py
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
 TIMEOUT_MS = 30_000
 VISITOR = {"name": "Rosa Ferreira", "email": "rosa.ferreira@example.org"}
 AWAITS = "awaits moderation"
@@ -237,23 +232,6 @@ def approved_comment(article: Article, *, name: str, body: str, user=None) -> Co
 
 def player_time(page) -> float:
     return page.evaluate("() => window.coursePlayer.video.currentTime")
-
-
-def axe_violations(page) -> list[dict]:
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run 'npm ci' (axe-core is in package.json)")
-    page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
-
-
-def axe_report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"  - {json.dumps(node['target'])}")
-            lines.append("      " + node.get("failureSummary", "").replace("\n", "\n      "))
-    return "\n".join(lines)
 
 
 # --- 1. The story -------------------------------------------------------------------------

@@ -7,18 +7,16 @@ playback API answers 200 to the browser's own session. 3-D Secure, a declined ca
 a retry on the same page), and axe-core on the payment page and "My orders".
 """
 
-import json
 import re
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from courses.models import Enrollment, Lesson, Order
+from tests.axe import axe_report, axe_violations
 from tests.factories import ready_video_create
 
 pytestmark = pytest.mark.browser
@@ -26,11 +24,6 @@ pytestmark = pytest.mark.browser
 SLUG = "craniosacral-therapy"
 PAID_LESSON = 3
 NAV_MS = 30_000
-AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_OPTIONS = {  # as tests/test_accessibility_browser.py
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
 CARD_OK = "4242424242424242"
 CARD_3DS = "4000002500003155"
 CARD_DECLINED = "4000000000000341"  # attaches, but every charge is declined
@@ -152,23 +145,6 @@ def assert_paid(username: str, course) -> Order:
     enrollment = Enrollment.objects.get(user__username=username, course=course)
     assert enrollment.source == Enrollment.Source.PURCHASE
     return order
-
-
-def axe_violations(page) -> list[dict]:
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run 'npm ci' (axe-core is in package.json)")
-    page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
-
-
-def axe_report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"  - {json.dumps(node['target'])}: {node['html']}")
-            lines.append("      " + node.get("failureSummary", "").replace("\n", "\n      "))
-    return "\n".join(lines)
 
 
 def test_new_visitor_buys_with_a_card_and_watches_a_paid_lesson(page, shop):
