@@ -21,11 +21,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache as _shared_cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
+from courses.accounts.sessions import ForgivingCache
 from courses.community.spam import form_started_token
 from courses.models import (
     Article,
@@ -39,6 +40,8 @@ from courses.models import (
 )
 from media_pipeline.models import Video, VideoVersion
 
+# With Redis down, pages are rendered as if nothing were cached (and nothing is stored).
+cache = ForgivingCache(_shared_cache)
 GENERATION_KEY = "pagecache:generation"
 CACHEABLE_PARAMS = {"page"}
 CSRF_PLACEHOLDER = b"__CSRF_TOKEN_PLACEHOLDER__"
@@ -66,7 +69,7 @@ def public_pages_changed() -> None:
     if not cache.add(GENERATION_KEY, 1, timeout=None):
         try:
             cache.incr(GENERATION_KEY)
-        except ValueError:
+        except ValueError:  # expired or evicted meanwhile
             cache.add(GENERATION_KEY, 1, timeout=None)
 
 

@@ -6,7 +6,13 @@ A fixed window that starts at the first counted attempt; the counter expires wit
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from django.core.cache import cache as _shared_cache
+
+from courses.accounts.sessions import ForgivingCache
+
+# Limits fail open when the cache (Redis) is down: refusing every sign-in or comment would be
+# worse than letting a few more through for a while.
+cache = ForgivingCache(_shared_cache)
 
 
 def _key(name: str) -> str:
@@ -28,7 +34,7 @@ def rate_hit(name: str, *, window_s: int) -> int:
     if cache.add(key, 1, timeout=window_s):  # add() starts the window; incr() keeps its expiry
         return 1
     try:
-        return cache.incr(key)
+        return cache.incr(key) or 1  # None: the cache is down (counted as a first attempt)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=window_s)
         return 1

@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.accounts.tasks.sessions_clear",
         "schedule": env.int("SESSIONS_CLEAR_INTERVAL_S", default=24 * 3600),
     },
+    "commerce-receipts-unsent": {
+        "task": "courses.commerce.tasks.receipts_unsent_send",
+        "schedule": env.int("RECEIPTS_SWEEP_INTERVAL_S", default=900),
+    },
     "community-moderation-digest": {
         "task": "courses.community.tasks.moderation_digest_send",
         "schedule": env.int("COMMUNITY_DIGEST_INTERVAL_S", default=3600),
@@ -289,9 +293,15 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
             "KEY_PREFIX": "cache",
+            # A hung Redis must not hold a web worker: fail fast, and go on without it.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT_S", default=0.5),
+                "socket_timeout": env.float("CACHE_TIMEOUT_S", default=0.5),
+            },
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # cached_db that falls back to the database when Redis is down (no 500s, nobody logged out)
+    SESSION_ENGINE = "courses.accounts.sessions"
     PUBLIC_PAGE_CACHE_S = env.int("PUBLIC_PAGE_CACHE_S", default=600)
 
 # --- Media pipeline ---------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from celery import shared_task
 
-from courses.commerce.services.emails import ORDER_EMAIL_TASK, order_email_send
+from courses.commerce.services.emails import (
+    ORDER_EMAIL_TASK,
+    order_email_send,
+    receipts_unsent_send,
+)
 
 
 @shared_task(
@@ -14,3 +18,8 @@ from courses.commerce.services.emails import ORDER_EMAIL_TASK, order_email_send
 )
 def order_email_send_task(order_id: int, kind: str) -> bool:
     return order_email_send(order_id=order_id, kind=kind)
+
+
+@shared_task(name="courses.commerce.tasks.receipts_unsent_send")
+def receipts_unsent_send_task() -> int:
+    return receipts_unsent_send()

@@ -4,19 +4,32 @@ tasks.py registers the tasks under these names (and imports processing); the enq
 only needs the names, which CELERY_TASK_ROUTES and the beat schedule use as well.
 """
 
+import logging
+
 from celery import current_app
 from django.db import transaction
 
 from media_pipeline.models import VideoVersion
 
+logger = logging.getLogger(__name__)
+
 VERSION_PROCESS_TASK = "media_pipeline.tasks.video_version_process"
 STUCK_VERSIONS_SWEEP_TASK = "media_pipeline.tasks.stuck_versions_sweep"
+
+
+def _send(name: str, args: list) -> None:
+    # A broker outage must not fail the request that stored the upload: the version stays
+    # "uploaded", and the stuck-versions sweeper queues it once the broker is back.
+    try:
+        current_app.send_task(name, args=args, retry=False)
+    except Exception as error:  # kombu OperationalError, redis ConnectionError, ...
+        logger.error("could not queue %s%s: %s (the sweeper will)", name, tuple(args), error)
 
 
 def version_process_enqueue(version: VideoVersion) -> None:
     """Queue processing once the surrounding transaction has committed."""
     version_id = str(version.pk)
-    transaction.on_commit(lambda: current_app.send_task(VERSION_PROCESS_TASK, args=[version_id]))
+    transaction.on_commit(lambda: _send(VERSION_PROCESS_TASK, [version_id]))
 
 
 def stuck_versions_sweep_enqueue() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from courses.commerce.prices import money_label
 from courses.models import Order
+from courses.queue import task_send, task_send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,7 @@ def order_email_enqueue(*, order: Order, kind: str) -> None:
     """Queue the mail once the surrounding transaction has committed (by task name)."""
     if kind not in KINDS:
         raise ValueError(kind)
-    order_id = order.pk
-    transaction.on_commit(lambda: current_app.send_task(ORDER_EMAIL_TASK, args=[order_id, kind]))
+    task_send_on_commit(ORDER_EMAIL_TASK, [order.pk, kind])
 
 
 def order_email_send(*, order_id: int, kind: str, site_url: str | None = None) -> bool:
@@ -67,3 +67,22 @@ def order_email_send(*, order_id: int, kind: str, site_url: str | None = None) -
         setattr(order, sent_field, timezone.now())
         order.save(update_fields=[sent_field])
         return True
+
+
+def receipts_unsent_send(*, older_than_s: int = 300) -> int:
+    """Queue receipts and refund notices that never went (a broker or SMTP outage): the
+    sweeper Celery beat runs; order_email_send's stamp keeps it to one mail each."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    queued = 0
+    pending = {
+        "receipt": Order.objects.filter(paid_at__lt=cutoff, receipt_sent_at__isnull=True)
+        .exclude(user__email=""),
+        "refund": Order.objects.filter(
+            refunded_at__lt=cutoff, refund_notice_sent_at__isnull=True,
+            status=Order.Status.REFUNDED,
+        ).exclude(user__email=""),
+    }  # fmt: skip
+    for kind, orders in pending.items():
+        for order_id in orders.values_list("pk", flat=True)[:500]:
+            queued += task_send(ORDER_EMAIL_TASK, [order_id, kind])
+    return queued

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from courses import access
 from courses.models import Comment, EmailOptOut, LessonQuestion, QuestionReply
+from courses.queue import task_send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ def _message(*, to: str, kind: str, subject: str, template: str, context: dict):
 
 
 def answer_notify_enqueue(*, reply: QuestionReply) -> None:
-    reply_id = reply.pk
-    transaction.on_commit(lambda: current_app.send_task(ANSWER_NOTIFY_TASK, args=[reply_id]))
+    task_send_on_commit(ANSWER_NOTIFY_TASK, [reply.pk])
 
 
 def answer_notify_send(*, reply_id: int) -> int:

@@ -72,3 +72,23 @@ def test_production_refuses_to_start_selling_without_stripe_keys(course, setting
     course.save(update_fields=["price_minor"])
     settings.STRIPE_WEBHOOK_SECRET = ""
     assert not [e for e in run_checks() if e.id == "commerce.E001"]
+
+
+@pytest.mark.django_db
+def test_unsent_receipts_are_queued_again_by_the_sweeper(order, card_ready, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.commerce.services.emails import receipts_unsent_send
+    from courses.models import Order
+
+    assert "courses.commerce.tasks.receipts_unsent_send" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    order_payment_charge(order=order, setup_intent_id=card_ready())
+    assert receipts_unsent_send() == 0  # just paid: its own task may still be on the way
+    Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(minutes=10))
+    assert receipts_unsent_send() == 1
+    Order.objects.filter(pk=order.pk).update(receipt_sent_at=timezone.now())
+    assert receipts_unsent_send() == 0
