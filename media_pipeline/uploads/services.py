@@ -148,12 +148,22 @@ def video_upload_parts_list(*, version: VideoVersion) -> list[dict]:
         marker = response["NextPartNumberMarker"]
 
 
-def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
-    """Assemble the stored parts and queue processing; repeating the call is harmless."""
-    with transaction.atomic():
-        version = VideoVersion.objects.select_for_update().get(pk=version.pk)
-        if version.state != VideoVersion.State.UPLOADING:
-            return version  # a retried "complete" after success
+def _no_such_upload(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404")
+
+
+def _stored_original_size(version: VideoVersion) -> int | None:
+    try:
+        head = s3_client().head_object(Bucket=bucket(), Key=version.original_key)
+    except ClientError:
+        return None
+    return int(head["ContentLength"])
+
+
+def _parts_assemble(version: VideoVersion) -> None:
+    """Ask object storage to assemble the parts. If it already did (a "complete" whose
+    answer was lost, or a concurrent one), the stored object of the right size says so."""
+    try:
         parts = video_upload_parts_list(version=version)
         stored = sum(p["Size"] for p in parts)
         numbers = [p["PartNumber"] for p in parts]
@@ -162,17 +172,38 @@ def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
                 f"The upload is incomplete: {size_label(stored)} of "
                 f"{size_label(version.original_size)} stored. Resume it to finish."
             )
-        try:
-            s3_client().complete_multipart_upload(
-                Bucket=bucket(),
-                Key=version.original_key,
-                UploadId=version.upload_id,
-                MultipartUpload={
-                    "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
-                },
-            )
-        except ClientError as exc:
-            raise UploadError(f"Object storage refused to assemble the upload: {exc}") from exc
+        s3_client().complete_multipart_upload(
+            Bucket=bucket(),
+            Key=version.original_key,
+            UploadId=version.upload_id,
+            MultipartUpload={
+                "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
+            },
+        )
+    except ClientError as exc:
+        if _no_such_upload(exc) and _stored_original_size(version) == version.original_size:
+            return  # assembled before: nothing is lost
+        if _no_such_upload(exc):
+            raise UploadError(
+                "Object storage no longer has this upload. Please upload the file again."
+            ) from exc
+        raise UploadError(f"Object storage refused to assemble the upload: {exc}") from exc
+
+
+def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
+    """Assemble the stored parts and queue processing; repeating the call is harmless.
+
+    The object-storage calls happen outside the row lock (they can take a while for a big
+    file); the state change is then made once, under the lock.
+    """
+    version = VideoVersion.objects.get(pk=version.pk)
+    if version.state != VideoVersion.State.UPLOADING:
+        return version  # a retried "complete" after success
+    _parts_assemble(version)
+    with transaction.atomic():
+        version = VideoVersion.objects.select_for_update().get(pk=version.pk)
+        if version.state != VideoVersion.State.UPLOADING:
+            return version  # a concurrent "complete" got here first
         version_state_set(version, VideoVersion.State.UPLOADED)
         version_process_enqueue(version)
     return version

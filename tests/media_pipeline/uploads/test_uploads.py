@@ -86,3 +86,35 @@ def test_presigned_part_url_cannot_be_reused_for_another_key(seaweedfs):
     with pytest.raises(urllib.error.HTTPError) as exc:
         _put(tampered, b"x")
     assert exc.value.code == 403
+
+
+def test_an_upload_assembled_by_storage_whose_request_died_is_recovered(seaweedfs):
+    """S3 assembled the file, then the request died before the database said so: a retried
+    "complete" finds the stored object and goes on (it used to be a 500 on NoSuchUpload)."""
+    data = b"x" * (5 * MIB) + b"end"
+    version = video_upload_start(video=video_create(), filename="l.mp4", size=len(data))
+    version.upload_part_size = 5 * MIB
+    version.save(update_fields=["upload_part_size"])
+    urls = video_upload_part_urls(version=version, part_numbers=[1, 2])
+    assert _put(urls[1], data[: 5 * MIB]) == 200 and _put(urls[2], data[5 * MIB :]) == 200
+    parts = video_upload_parts_list(version=version)
+    seaweedfs["client"].complete_multipart_upload(  # what the lost request had done
+        Bucket=seaweedfs["bucket"], Key=version.original_key, UploadId=version.upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+                                   for p in parts]},
+    )  # fmt: skip
+    version.refresh_from_db()
+    assert version.state == VideoVersion.State.UPLOADING
+    done = video_upload_complete(version=version)
+    assert done.state == VideoVersion.State.UPLOADED
+
+
+def test_an_upload_storage_lost_says_so(seaweedfs):
+    version = video_upload_start(video=video_create(), filename="l.mp4", size=10)
+    seaweedfs["client"].abort_multipart_upload(
+        Bucket=seaweedfs["bucket"], Key=version.original_key, UploadId=version.upload_id
+    )
+    with pytest.raises(UploadError, match="upload the file again"):
+        video_upload_complete(version=version)
+    version.refresh_from_db()
+    assert version.state == VideoVersion.State.UPLOADING
