@@ -48,6 +48,7 @@ from media_pipeline.processing.versions import (
     version_state_set,
     video_publish_early,
     video_switch_to,
+    video_unpublish_failed,
 )
 from media_pipeline.storage import object_get_to_file
 
@@ -126,6 +127,8 @@ def _finish(version: VideoVersion, token: uuid.UUID, state: str, reason: str = "
         if version_owned(version_id=version.pk, token=token) is None:
             raise LeaseLost
         version_state_set(version, state, reason=reason)
+        if state in (State.FAILED, State.REJECTED):
+            video_unpublish_failed(version=version)
     logger.info("version %s: %s %s", version.pk, state, reason)
     return state
 

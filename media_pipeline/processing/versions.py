@@ -40,6 +40,23 @@ def _fail_out_of_attempts(version: VideoVersion) -> None:
         "the original upload is kept and can be processed again.",
         fields=("lease_token", "lease_heartbeat_at"),
     )
+    video_unpublish_failed(version=version)
+
+
+def video_unpublish_failed(*, version: VideoVersion) -> bool:
+    """A version that failed after being published early stops being served: it would stay
+    an EVENT playlist without an end, which learners can never finish. The video goes back to
+    its newest ready version (or to none, and the studio shows the failure). True if it did."""
+    VideoVersion.objects.filter(pk=version.pk).update(playable=False)
+    version.playable = False
+    fallback = (
+        VideoVersion.objects.filter(video_id=version.video_id, state=State.READY)
+        .exclude(pk=version.pk).order_by("-ready_at").values_list("pk", flat=True).first()
+    )  # fmt: skip
+    updated = Video.objects.filter(pk=version.video_id, current_version=version).update(
+        current_version=fallback
+    )
+    return updated == 1
 
 
 def lease_acquire(*, version_id: uuid.UUID) -> tuple[VideoVersion, uuid.UUID] | None:

@@ -136,3 +136,33 @@ def test_storage_errors_are_retried_until_the_attempts_run_out(upload_file, norm
     assert version.attempts == 3
     assert version.state == State.FAILED and "3 attempts" in version.state_reason
     assert version.lease_token is None
+
+
+def test_a_failed_first_upload_published_early_stops_being_served(settings):
+    """It would stay an EVENT playlist that never ends: the video shows nothing again."""
+    from media_pipeline.models import Video
+
+    settings.MEDIA_MAX_ATTEMPTS = 2
+    version = _version(State.TRANSCODING, attempts=2)
+    VideoVersion.objects.filter(pk=version.pk).update(
+        playable=True, lease_token=None, state_changed_at=timezone.now() - timedelta(days=1)
+    )
+    Video.objects.filter(pk=version.video_id).update(current_version=version)
+    stuck_versions_requeue()
+    version.refresh_from_db()
+    assert version.state == State.FAILED and version.playable is False
+    assert Video.objects.get(pk=version.video_id).current_version_id is None
+
+
+def test_a_failed_replacement_leaves_the_ready_version_served(settings):
+    from media_pipeline.models import Video
+    from media_pipeline.processing.versions import video_unpublish_failed
+
+    ready = _version(State.READY, attempts=1)
+    VideoVersion.objects.filter(pk=ready.pk).update(ready_at=timezone.now(), playable=True)
+    broken = _version(State.FAILED, attempts=2)
+    VideoVersion.objects.filter(pk=broken.pk).update(video=ready.video)
+    broken.refresh_from_db()
+    Video.objects.filter(pk=ready.video_id).update(current_version=broken)
+    assert video_unpublish_failed(version=broken) is True
+    assert Video.objects.get(pk=ready.video_id).current_version_id == ready.pk
