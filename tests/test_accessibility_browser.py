@@ -180,6 +180,12 @@ def submit_bad_signup(page) -> None:
     page.wait_for_selector(".errorlist")
 
 
+CSP_WATCH = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+"""
+
 # (id, who, path, expected status, what to do once it has loaded)
 PAGES = [
     ("catalog", "anonymous", "/", 200, None),
@@ -224,6 +230,8 @@ def test_page_has_no_wcag_violations(chromium, live_server, users, who, path, st
                 [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
             )
         page = context.new_page()
+        # Anything the Content-Security-Policy blocks (a script, a video segment, a frame).
+        page.add_init_script(CSP_WATCH)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         response = page.goto(live_server.url + path)
@@ -231,6 +239,7 @@ def test_page_has_no_wcag_violations(chromium, live_server, users, who, path, st
         page.wait_for_load_state("load")
         if prepare:
             prepare(page)
+        assert page.evaluate("() => window.cspViolations") == [], f"{path}: CSP blocked"
         violations = axe_violations(page)
         assert not violations, f"{path} as {who}:\n{axe_report(violations)}"
         assert errors == []

@@ -82,3 +82,16 @@ def test_a_stalled_object_store_answers_down_within_seconds(seaweedfs, settings)
         stall.close()
     assert response.status_code == 503 and response.json()["storage"]["ok"] is False
     assert time.monotonic() - started < 10
+
+
+def test_every_page_has_a_content_security_policy_without_inline_script(client, settings):
+    settings.AWS_S3_PUBLIC_ENDPOINT_URL = "https://media.example.org"
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    settings.STRIPE_API_BASE = ""
+    policy = client.get("/").headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self' https://js.stripe.com"
+    assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in policy
+    assert "https://media.example.org" in directives["media-src"]
+    assert "https://api.stripe.com" in directives["connect-src"]
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
