@@ -2,27 +2,12 @@
 in Chromium: their scripts are files (no inline script on any page)."""
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from courses.models import Enrollment, LessonProgress, TechniquePractice
+from tests.browser_pages import new_page
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def page_for(browser, live_server, user):
-    context = browser.new_context()
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    context.add_cookies(
-        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return page
 
 
 @pytest.fixture
@@ -33,7 +18,7 @@ def learner(course):
 
 
 def test_search_filters_the_index_and_practice_is_logged(browser, live_server, course, learner):
-    page = page_for(browser, live_server, learner)
+    page = new_page(browser, live_server, learner)
     page.goto(f"{live_server.url}/courses/{course.slug}/techniques/")
     search = page.get_by_label("Search techniques")
     search.fill("sacral")
@@ -58,7 +43,7 @@ def test_search_filters_the_index_and_practice_is_logged(browser, live_server, c
 
 def test_a_theory_lesson_is_marked_complete(browser, live_server, course, learner):
     theory = course.lessons.filter(video__isnull=True, is_preview=False).order_by("number").first()
-    page = page_for(browser, live_server, learner)
+    page = new_page(browser, live_server, learner)
     page.goto(f"{live_server.url}/courses/{course.slug}/lessons/{theory.number}/")
     button = page.get_by_role("button", name="Mark as complete")
     button.click()

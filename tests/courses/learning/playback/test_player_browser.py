@@ -13,16 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import serializers
 from django.db import transaction
-from django.test import Client
 from playwright.sync_api import expect
 
 from courses.models import Course, Enrollment, Lesson, LessonProgress, Technique
 from media_pipeline.formatting import duration_label, size_label
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
+from tests.browser_pages import new_page
 from tests.media_pipeline.conftest import make_clip
 
 pytestmark = pytest.mark.browser
@@ -80,22 +79,6 @@ def course(transactional_db) -> Course:
     )
     course.preview, course.paid = preview, paid
     return course
-
-
-def new_page(browser, live_server, user=None, **context_options):
-    """A page (optionally carrying `user`'s session cookie) that records script errors."""
-    context = browser.new_context(**context_options)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return page
 
 
 @pytest.fixture
