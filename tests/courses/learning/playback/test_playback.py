@@ -528,7 +528,7 @@ def test_technique_index_shows_watched_and_practice(client, progress_course, use
     assert "Watched" not in second and "Not practised yet" in second
     assert f'data-url="/api/techniques/{technique.pk}/practice"' in first
     assert html.count("data-practice-form") == 22
-    assert "js/progress-beacon.js" in html
+    assert "js/technique-index.js" in html and "data-records-progress" in html
 
     for viewer in (None, make_user("visitor")):
         html = get_as(client, viewer, url).content.decode()
