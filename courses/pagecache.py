@@ -26,8 +26,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
-from courses.accounts.sessions import ForgivingCache
 from courses.community.spam import form_started_token
+from courses.forgiving_cache import ForgivingCache
 from courses.models import (
     Article,
     Comment,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.cache import cache as _shared_cache
 
-from courses.accounts.sessions import ForgivingCache
+from courses.forgiving_cache import ForgivingCache
 
 # Limits fail open when the cache (Redis) is down: refusing every sign-in or comment would be
 # worse than letting a few more through for a while.

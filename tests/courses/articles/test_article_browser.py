@@ -24,7 +24,6 @@ from django.core import serializers
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from courses.catalog.services import curriculum_load
@@ -43,6 +42,7 @@ from courses.models import (
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
 from tests.axe import axe_report, axe_violations
+from tests.browser_pages import new_page
 from tests.factories import PASSWORD, InstructorFactory, UserFactory
 from tests.media_pipeline.conftest import make_clip
 
@@ -157,22 +157,6 @@ def public_page_cache(settings):
 
 
 # --- Helpers ----------------------------------------------------------------------------
-
-
-def new_page(browser, live_server, user=None):
-    """A page in its own context (optionally with `user`'s session) recording script errors."""
-    context = browser.new_context()
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        context.add_cookies(
-            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return page
 
 
 def open_article(page, live_server) -> float:
