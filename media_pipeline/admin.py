@@ -45,7 +45,10 @@ class VideoVersionInline(ReadOnlyInline):
 
 class RenditionInline(ReadOnlyInline):
     model = Rendition
-    fields = ("name", "width", "height", "bandwidth", "codecs", "segment_count", "complete")
+    fields = (
+        "name", "width", "height", "bandwidth", "average_bandwidth", "size_bytes", "codecs",
+        "segment_count", "complete",
+    )  # fmt: skip
     readonly_fields = fields
     show_change_link = False
 

@@ -7,4 +7,7 @@ class MediaPipelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from media_pipeline import signals  # noqa: F401  (connects Celery worker hooks)
+        from media_pipeline import (
+            checks,  # noqa: F401  (registers the encoder settings check)
+            signals,  # noqa: F401  (connects Celery worker hooks)
+        )

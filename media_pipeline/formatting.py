@@ -47,3 +47,10 @@ def size_label(size: int | float) -> str:
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{size:.1f} TB"
+
+
+def bitrate_label(bits_per_second: int | float) -> str:
+    """A bit rate as players and encoders write it: 850 kb/s, 3.2 Mb/s (decimal units)."""
+    if bits_per_second < 1_000_000:
+        return f"{bits_per_second / 1000:.0f} kb/s"
+    return f"{bits_per_second / 1_000_000:.1f} Mb/s"

@@ -109,7 +109,15 @@ class Rendition(models.Model):
     name = models.CharField(max_length=16)  # e.g. "720p", or "audio"
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
+    # BANDWIDTH / AVERAGE-BANDWIDTH of the master, the audio included for a video variant:
+    # the ceiling (maxrate) while encoding, then the peak and mean segment bit rates measured
+    # from what was produced (hls.bitrates); the average stays empty until then.
     bandwidth = models.PositiveIntegerField()
+    average_bandwidth = models.PositiveIntegerField(null=True, blank=True)
+    # This playlist's own files (segments and init segment) once complete, for the studio's
+    # real bitrate and size per hour: with capped CRF they say what a rung really costs.
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    media_duration_s = models.FloatField(default=0)
     codecs = models.CharField(max_length=64, blank=True)
     playlist_key = models.CharField(max_length=512)
     # The variant playlist as last stored: served (re-signed) per request by

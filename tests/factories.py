@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 
 from courses import access
 from courses.models import Course, Enrollment, Lesson, Technique
-from media_pipeline.models import Video, VideoVersion
+from media_pipeline.models import Rendition, Video, VideoVersion
 
 PASSWORD = "a-long-test-passphrase-9"
 
@@ -113,6 +113,26 @@ class VideoVersionFactory(factory.django.DjangoModelFactory):
     original_key = factory.LazyFunction(lambda: f"originals/{uuid.uuid4()}.mp4")
     original_filename = "lesson.mp4"
     original_size = 1
+
+
+class RenditionFactory(factory.django.DjangoModelFactory):
+    """A complete 720p rung; `measured(average_bps=...)` gives it the bytes of a finished one."""
+
+    class Meta:
+        model = Rendition
+
+    class Params:
+        average_bps = 0
+
+    version = factory.SubFactory(VideoVersionFactory, ready=True)
+    name = "720p"
+    width, height = 1280, 720
+    bandwidth = 3_169_000
+    playlist_key = factory.LazyAttribute(lambda r: f"videos/x/{r.name}/index.m3u8")
+    segment_count = 150
+    complete = True
+    media_duration_s = factory.LazyAttribute(lambda r: r.version.duration_s)
+    size_bytes = factory.LazyAttribute(lambda r: round(r.average_bps * r.media_duration_s / 8))
 
 
 def ready_video_create(duration_s: float = 600.0, **video_fields) -> Video:

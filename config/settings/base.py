@@ -315,6 +315,10 @@ MEDIA_MAX_ATTEMPTS = env.int("MEDIA_MAX_ATTEMPTS", default=3)
 MEDIA_STUCK_AFTER_S = env.int("MEDIA_STUCK_AFTER_S", default=1800)
 MEDIA_WORK_DIR = Path(env.str("MEDIA_WORK_DIR", default=str(DATA_DIR / "transcode")))
 MEDIA_X264_PRESET = env.str("MEDIA_X264_PRESET", default="veryfast")
+# Capped CRF: a quality target per rung ("<minimum short side>=<crf>", e.g. "720=22,480=21,0=20")
+# under each rung's bitrate ceiling; "abr" restores the fixed-average ladder (see ladder.py).
+MEDIA_RATE_CONTROL = env.str("MEDIA_RATE_CONTROL", default="crf")
+MEDIA_X264_CRF = env.str("MEDIA_X264_CRF", default="720=21,480=19,0=18")
 # Poster and seek-preview sprite: skipped (never fatal) when ffmpeg takes longer than this.
 MEDIA_ARTIFACT_TIMEOUT_S = env.float("MEDIA_ARTIFACT_TIMEOUT_S", default=600)
 # Short, so that a refund or unenrollment ends access within minutes: grants are re-asked

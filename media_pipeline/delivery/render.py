@@ -1,4 +1,5 @@
-"""The texts served under a playback grant: master, variant playlists, thumbnails VTT.
+"""The texts served under a playback grant: variant playlists and the thumbnails VTT (the
+master is hls.master's, shared with the publisher).
 
 Rendered per request from the database (and, for the VTT, one cached read of storage), with
 every segment, sprite and poster URL presigned to expire with the grant.
@@ -7,61 +8,16 @@ every segment, sprite and poster URL presigned to expire with the grant.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from datetime import datetime
 
 from media_pipeline.delivery.signing import S3UrlSigner
-from media_pipeline.hls.layout import AUDIO_GROUP
 from media_pipeline.models import Rendition, VideoVersion
 from media_pipeline.storage import bucket, s3_request_client
 
 PLAYLIST_CONTENT_TYPE = "application/vnd.apple.mpegurl"
-MID_RUNG_SHORT_SIDE = 720
 
 
 # --------------------------------------------------------------------------- playlists
-
-
-def _short_side(rendition: Rendition) -> int:
-    return min(rendition.width, rendition.height) or rendition.height
-
-
-def variants_ordered(videos: list[Rendition]) -> list[Rendition]:
-    """Best first, except that a mid rung (720p, else the second best) leads: Safari/AVPlayer
-    start on the first listed variant, and 1080p as a start stalls slow connections (hls.js
-    measures bandwidth anyway)."""
-    videos = sorted(videos, key=lambda r: (r.height * r.width, r.bandwidth), reverse=True)
-    if len(videos) < 2:
-        return videos
-    first = next((r for r in videos if _short_side(r) == MID_RUNG_SHORT_SIDE), videos[1])
-    return [first, *(r for r in videos if r is not first)]
-
-
-def master_playlist_render(
-    version: VideoVersion, *, renditions: Iterable[Rendition] | None = None
-) -> str:
-    """The master built from the Rendition rows (not from S3), never with an audio-only
-    variant. Variant URIs are relative (``720p.m3u8``), so they inherit the path token."""
-    if renditions is None:
-        renditions = version.renditions.filter(segment_count__gt=0).defer("playlist")
-    renditions = list(renditions)
-    audio = next((r for r in renditions if r.kind == Rendition.Kind.AUDIO), None)
-    videos = [r for r in renditions if r.kind == Rendition.Kind.VIDEO]
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    audio_attr = ""
-    if audio is not None:
-        lines.append(
-            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="audio",DEFAULT=YES,'
-            f'AUTOSELECT=YES,URI="{audio.name}.m3u8"'
-        )
-        audio_attr = f',AUDIO="{AUDIO_GROUP}"'
-    for r in variants_ordered(videos):
-        lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={r.bandwidth},RESOLUTION={r.width}x{r.height},"
-            f'CODECS="{r.codecs}"{audio_attr}'
-        )
-        lines.append(f"{r.name}.m3u8")
-    return "\n".join(lines) + "\n"
 
 
 def variant_playlist_render(

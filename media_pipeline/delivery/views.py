@@ -17,11 +17,11 @@ from django.views.decorators.http import require_safe
 from media_pipeline.delivery.grants import grant_valid, request_viewer
 from media_pipeline.delivery.render import (
     PLAYLIST_CONTENT_TYPE,
-    master_playlist_render,
     thumbnails_vtt_render,
     variant_playlist_render,
 )
 from media_pipeline.delivery.signing import S3UrlSigner
+from media_pipeline.hls.master import master_playlist_render
 from media_pipeline.models import Rendition, VideoVersion
 
 CACHE_CONTROL = "private, no-store"
@@ -71,8 +71,7 @@ def hls_master(
     )
     if not renditions:
         return _not_found()
-    # The rows are all the master needs: an unsaved stand-in avoids fetching the version.
-    text = master_playlist_render(VideoVersion(pk=version_id), renditions=renditions)
+    text = master_playlist_render(renditions)
     return _response(text, content_type=PLAYLIST_CONTENT_TYPE)
 
 

@@ -31,7 +31,7 @@ from media_pipeline.hls.layout import (
 from media_pipeline.models import Rendition, VideoVersion
 from media_pipeline.processing import artifacts
 from media_pipeline.processing.encode.commands import build_hls_command
-from media_pipeline.processing.encode.ladder import ladder_for
+from media_pipeline.processing.encode.ladder import crf_table, ladder_for
 from media_pipeline.processing.encode.runner import (
     FFmpegFailed,
     FFmpegTimeout,
@@ -149,7 +149,7 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_
         return _finish(version, token, State.REJECTED, str(exc))
 
     clock.lap("probe")
-    rungs = ladder_for(probe)
+    rungs = ladder_for(probe, crf_by_height=crf_table(settings.MEDIA_X264_CRF))
     version.probe = _probe_json(probe)
     version.duration_s = probe.duration_s
     version.width, version.height = probe.width, probe.height
@@ -201,6 +201,7 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_
         probe=probe,
         rungs=rungs,
         preset=settings.MEDIA_X264_PRESET,
+        rate_control=settings.MEDIA_RATE_CONTROL,
         # A container that lies about its length still cannot exceed the policy.
         max_output_s=settings.MEDIA_MAX_DURATION_S,
     )
@@ -284,7 +285,10 @@ def _renditions_prepare(version: VideoVersion, rungs, *, has_audio: bool) -> lis
                 "kind": kind,
                 "width": width,
                 "height": height,
-                "bandwidth": bandwidth,
+                "bandwidth": bandwidth,  # the ceiling, until measured when the ladder is done
+                "average_bandwidth": None,
+                "size_bytes": 0,
+                "media_duration_s": 0,
                 "codecs": codec_tags,
                 "playlist_key": f"{version.output_prefix}{name}/{PLAYLIST_NAME}",
                 "complete": False,

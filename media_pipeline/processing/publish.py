@@ -5,7 +5,9 @@ exists under its final name is complete. Each poll uploads the new segments of
 every rendition first and only then that rendition's playlist, so a player
 never reads a playlist naming a segment that is not stored yet. Once every
 rendition has a segment (and the master is stored) the version is playable;
-`finish()` turns the playlists into VOD ones with #EXT-X-ENDLIST.
+`finish()` turns the playlists into VOD ones with #EXT-X-ENDLIST, measures what each
+rendition really costs (peak and mean segment bit rate, bytes) and stores the master again
+with those numbers.
 """
 
 import logging
@@ -15,7 +17,9 @@ from pathlib import Path
 
 from django.db import connection
 
+from media_pipeline.hls.bitrates import PlaylistBitrates, playlist_bitrates
 from media_pipeline.hls.layout import MASTER_NAME, PLAYLIST_NAME
+from media_pipeline.hls.master import master_playlist_render
 from media_pipeline.hls.playlists import (
     Variant,
     finalize_playlist,
@@ -74,9 +78,11 @@ class HlsPublisher:
             self._thread.join()
 
     def finish(self) -> None:
-        """After ffmpeg exited successfully: store the rest and finalise as VOD."""
+        """After ffmpeg exited successfully: store the rest, finalise as VOD, then record the
+        measured bit rates and store the master that states them."""
         self.stop()
         self.poll(final=True)
+        self._bitrates_record()
 
     def _loop(self) -> None:
         try:
@@ -145,7 +151,8 @@ class HlsPublisher:
         self._variant_attributes_record(text)
 
     def _variant_attributes_record(self, master: str) -> None:
-        """Keep BANDWIDTH and CODECS as ffmpeg declared them, for masters built per request."""
+        """Keep CODECS as ffmpeg declared them (profile and level), for masters built per
+        request. BANDWIDTH stays the ceiling the rows were given until it is measured."""
         lines = master.splitlines()
         by_name = {r.name: r for r in self.renditions}
         for line, uri in zip(lines, lines[1:], strict=False):
@@ -155,8 +162,43 @@ class HlsPublisher:
             if rendition is None:
                 continue
             attrs = parse_attributes(line.split(":", 1)[1])
-            rendition.bandwidth = int(attrs.get("BANDWIDTH", rendition.bandwidth))
             rendition.codecs = attrs.get("CODECS", "").strip('"') or rendition.codecs
-            Rendition.objects.filter(pk=rendition.pk).update(
-                bandwidth=rendition.bandwidth, codecs=rendition.codecs
+            Rendition.objects.filter(pk=rendition.pk).update(codecs=rendition.codecs)
+
+    # -- after the last segment ----------------------------------------------
+    def _bitrates_record(self) -> None:
+        """Peak and mean of every rendition from the files ffmpeg wrote (still on local disk),
+        so BANDWIDTH tells players the truth: a video variant's peak is its own plus the
+        audio's (RFC 8216: the largest sum over renditions played together)."""
+        measured = {r.name: self._bitrates_measure(r) for r in self.renditions}
+        audio = next(
+            (measured[r.name] for r in self.renditions if r.kind == Rendition.Kind.AUDIO),
+            PlaylistBitrates.empty(),
+        )
+        for rendition in self.renditions:
+            own = measured[rendition.name]
+            if own.media_bytes == 0:
+                continue  # nothing was produced: keep the ceiling
+            if rendition.kind == Rendition.Kind.VIDEO:
+                rendition.bandwidth = own.peak_bps + audio.peak_bps
+                rendition.average_bandwidth = own.average_bps + audio.average_bps
+            else:
+                rendition.bandwidth = own.peak_bps
+                rendition.average_bandwidth = own.average_bps
+            rendition.size_bytes = own.total_bytes
+            rendition.media_duration_s = own.duration_s
+            rendition.save(
+                update_fields=["bandwidth", "average_bandwidth", "size_bytes", "media_duration_s"]
             )
+        master = master_playlist_render(
+            [r for r in self.renditions if r.segment_count > 0],
+            uri_of=lambda r: f"{r.name}/{PLAYLIST_NAME}",
+        )
+        object_put_bytes(master.encode(), f"{self.prefix}{MASTER_NAME}")
+
+    def _bitrates_measure(self, rendition: Rendition) -> PlaylistBitrates:
+        local_dir = self.out_dir / rendition.name
+        text = self._published_text.get(rendition.name)
+        if not text:
+            return PlaylistBitrates.empty()
+        return playlist_bitrates(text, lambda uri: (local_dir / uri).stat().st_size)

@@ -24,9 +24,19 @@ function renderCurrent(cell, version) {
     cell.append(el("span", { class: "muted" }, "No video yet"));
     return;
   }
-  const names = version.renditions.map((r) => r.name).join(", ");
+  // The labels come from the server (media_pipeline.selectors.rendition_costs): one rule.
+  const rungs = version.renditions
+    .map((r) => {
+      const rate = r.bitrate_label ? ` ${r.bitrate_label}` : "";
+      const near = r.near_rung_above ? ` (within 15 % of ${r.near_rung_above})` : "";
+      return `${r.name}${rate}${near}`;
+    })
+    .join(", ");
   const duration = durationLabel(version.duration_s, "--:--");
-  cell.textContent = names ? `${duration} · ${names}` : duration;
+  cell.textContent = rungs ? `${duration} · ${rungs}` : duration;
+  if (version.size_per_hour_label) {
+    cell.append(el("p", { class: "muted rung-cost" }, version.size_per_hour_label));
+  }
 }
 
 function renderLatest(cell, version, lessonId) {

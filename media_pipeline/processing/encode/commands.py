@@ -12,6 +12,9 @@ Key decisions (see the comments at each spot for the why):
   variant through an ``EXT-X-MEDIA`` audio group. ffmpeg also lists that rendition as an
   audio-only ``EXT-X-STREAM-INF`` variant; ``hls.playlists.master_playlist_fix`` removes it so
   players never pick a picture-less variant on a bad network.
+* Rate control is capped CRF by default (see ladder.py): ``-crf`` per rung with the rung's
+  bitrate as ``-maxrate`` and twice that as ``-bufsize``. ``abr`` is the fixed-average 1-pass
+  ladder the pipeline used before (``-b:v`` = ``-maxrate``), kept for comparison and rollback.
 * Deinterlacing with ``bwdif`` (better than yadif on motion at a similar cost), one frame per
   frame, only for frames flagged interlaced, only when the probe found interlacing.
 * The seek-preview sprite's plan, command and WebVTT index live together at the end.
@@ -41,6 +44,7 @@ from media_pipeline.processing.encode.ladder import (
 from media_pipeline.processing.probe import FORMAT_WHITELIST, ProbeResult, file_url
 
 DEINTERLACE_FILTER = "bwdif=mode=send_frame:parity=auto:deint=interlaced"
+RATE_CONTROLS = ("crf", "abr")
 
 
 def input_args(probe: ProbeResult, input_path: str) -> list[str]:
@@ -92,6 +96,7 @@ def build_hls_command(
     threads: int | None = None,
     progress_url: str = "pipe:1",
     max_output_s: float | None = None,
+    rate_control: str = "crf",
 ) -> list[str]:
     """One ffmpeg process writing ``<output_dir>/master.m3u8`` and ``<output_dir>/<rung>/``.
 
@@ -101,6 +106,8 @@ def build_hls_command(
     """
     if not rungs:
         raise ValueError("at least one rung is required")
+    if rate_control not in RATE_CONTROLS:
+        raise ValueError(f"rate_control must be one of {RATE_CONTROLS}, not {rate_control!r}")
     if segment_s % keyframe_s:
         raise ValueError("segment_s must be a multiple of keyframe_s (segments start on IDRs)")
     out = output_dir.rstrip("/")
@@ -110,7 +117,7 @@ def build_hls_command(
     cmd += ["-filter_complex", video_filter_graph(probe, rungs)]
     if threads:
         cmd += ["-filter_complex_threads", str(threads), "-threads", str(threads)]
-    cmd += _video_output_args(probe, rungs, preset, keyframe_s)
+    cmd += _video_output_args(probe, rungs, preset, keyframe_s, rate_control)
     if probe.has_audio:
         cmd += _audio_output_args(probe)
     # Strip container metadata and chapters: phone uploads carry GPS location and device info.
@@ -120,7 +127,7 @@ def build_hls_command(
 
 
 def _video_output_args(
-    probe: ProbeResult, rungs: Sequence[Rung], preset: str, keyframe_s: int
+    probe: ProbeResult, rungs: Sequence[Rung], preset: str, keyframe_s: int, rate_control: str
 ) -> list[str]:
     gop = max(1, round(output_fps(probe.fps) * keyframe_s))
     args: list[str] = []
@@ -139,8 +146,12 @@ def _video_output_args(
         "-keyint_min", str(gop),
     ]  # fmt: skip
     for i, rung in enumerate(rungs):
+        if rate_control == "crf":
+            # A quality target; the VBV (maxrate over a bufsize window) caps what motion costs.
+            args += [f"-crf:v:{i}", str(rung.crf)]
+        else:
+            args += [f"-b:v:{i}", str(rung.video_bitrate)]
         args += [
-            f"-b:v:{i}", str(rung.video_bitrate),
             f"-maxrate:v:{i}", str(rung.maxrate),
             f"-bufsize:v:{i}", str(rung.bufsize),
         ]  # fmt: skip

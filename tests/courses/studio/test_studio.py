@@ -8,7 +8,7 @@ import pytest
 
 from courses.models import Course, Lesson
 from media_pipeline.models import VideoVersion
-from tests.factories import InstructorFactory
+from tests.factories import InstructorFactory, RenditionFactory, VideoVersionFactory
 
 MIB = 1024 * 1024
 
@@ -110,6 +110,40 @@ def test_staff_sees_the_lessons(staff_client, course):
     assert "Elsewhere" not in html
     assert "Another course" in html  # in the course picker
     assert "js/studio.js" in html
+
+
+def test_studio_shows_what_each_rung_really_costs(staff_client, lesson):
+    # A 10-minute lesson after capped CRF: its 480p came out within 15 % of the 720p.
+    version = VideoVersionFactory(ready=True, duration_s=600.0)
+    version.video.current_version = version
+    version.video.save(update_fields=["current_version"])
+    lesson.video = version.video
+    lesson.save(update_fields=["video"])
+    RenditionFactory(version=version, name="720p", average_bps=642_000)
+    RenditionFactory(version=version, name="480p", width=854, height=480, average_bps=600_000)
+    RenditionFactory(version=version, name="360p", width=640, height=360, average_bps=180_000)
+    html = staff_client.get("/studio/?course=cranial-basics").content.decode()
+    assert "720p 642 kb/s, 480p 600 kb/s (within 15 % of 720p), 360p 180 kb/s" in html
+    # (642 + 600 + 180) kb/s for an hour = 639.9 MB
+    assert "639.9 MB per hour" in html
+    row = staff_client.get("/api/studio/lessons?course=cranial-basics").json()["lessons"][0]
+    rungs = row["current"]["renditions"]
+    assert [(r["name"], r["average_bitrate"], r["near_rung_above"]) for r in rungs] == [
+        ("720p", 642_000, ""), ("480p", 600_000, "720p"), ("360p", 180_000, ""),
+    ]  # fmt: skip
+    assert row["current"]["size_per_hour_label"] == "639.9 MB per hour"
+
+
+def test_a_ladder_not_measured_yet_shows_no_costs(staff_client, lesson):
+    version = VideoVersionFactory(ready=True, duration_s=600.0)
+    version.video.current_version = version
+    version.video.save(update_fields=["current_version"])
+    lesson.video = version.video
+    lesson.save(update_fields=["video"])
+    RenditionFactory(version=version, name="720p", average_bps=0)
+    row = staff_client.get("/api/studio/lessons?course=cranial-basics").json()["lessons"][0]
+    assert row["current"]["renditions"][0]["bitrate_label"] == ""
+    assert row["current"]["size_per_hour_label"] == ""
 
 
 # --- lessons API and preview ---------------------------------------------------

@@ -20,7 +20,7 @@ from media_pipeline.processing.encode.commands import (
     thumbnails_command,
     thumbnails_vtt,
 )
-from media_pipeline.processing.encode.ladder import Rung, ladder_for
+from media_pipeline.processing.encode.ladder import Rung, crf_table, ladder_for
 from media_pipeline.processing.encode.runner import FFmpegFailed, ffmpeg_path, run_ffmpeg
 from media_pipeline.processing.probe import FORMAT_WHITELIST, ProbeResult, probe_media
 from tests.media_pipeline.conftest import make_probe, stream_infs
@@ -72,13 +72,37 @@ def test_command_keyframes_and_gop() -> None:
     assert arg(cmd, "-pix_fmt") == "yuv420p" and arg(cmd, "-profile:v") == "high"
 
 
-def test_command_per_rung_rates() -> None:
-    probe = make_probe()
-    cmd = hls_cmd(probe)
-    for i, r in enumerate(ladder_for(probe)):
-        assert arg(cmd, f"-b:v:{i}") == str(r.video_bitrate)
-        assert arg(cmd, f"-maxrate:v:{i}") == str(r.maxrate)
-        assert arg(cmd, f"-bufsize:v:{i}") == str(r.bufsize)
+def _rates(cmd: list[str], flag: str, n: int) -> list[str | None]:
+    return [arg(cmd, f"{flag}:v:{i}") if f"{flag}:v:{i}" in cmd else None for i in range(n)]
+
+
+def test_command_capped_crf_per_rung() -> None:
+    # A 1080p30 source: CRF by rung size under today's bitrate as the ceiling, a 2x buffer.
+    cmd = hls_cmd(make_probe(bit_rate=None))
+    assert _rates(cmd, "-crf", 4) == ["21", "21", "19", "18"]
+    assert _rates(cmd, "-maxrate", 4) == ["6221000", "3041000", "1476000", "1037000"]
+    assert _rates(cmd, "-bufsize", 4) == ["12442000", "6082000", "2952000", "2074000"]
+    assert _rates(cmd, "-b", 4) == [None] * 4  # no average target: CRF decides below the cap
+    assert "-crf" not in cmd  # only per-stream values, never one for every rung
+
+
+def test_command_crf_values_come_from_the_table() -> None:
+    probe = make_probe(bit_rate=None)
+    rungs = ladder_for(probe, crf_by_height=crf_table("1080=24,0=17"))
+    cmd = build_hls_command(
+        ffmpeg="ffmpeg", input_path="/in.mp4", output_dir="/o", probe=probe, rungs=rungs
+    )
+    assert _rates(cmd, "-crf", 4) == ["24", "17", "17", "17"]
+
+
+def test_command_abr_is_the_previous_fixed_average_ladder() -> None:
+    probe = make_probe(bit_rate=None)
+    cmd = hls_cmd(probe, rate_control="abr")
+    assert _rates(cmd, "-b", 4) == ["6221000", "3041000", "1476000", "1037000"]
+    assert _rates(cmd, "-maxrate", 4) == _rates(cmd, "-b", 4)
+    assert _rates(cmd, "-crf", 4) == [None] * 4
+    with pytest.raises(ValueError, match="rate_control"):
+        hls_cmd(probe, rate_control="cbr")
 
 
 def test_command_hls_muxer() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from media_pipeline.processing.encode.ladder import Rung, ladder_for
+from media_pipeline.processing.encode.ladder import CRF_BY_HEIGHT, Rung, crf_table, ladder_for
 from tests.media_pipeline.conftest import make_probe
 
 
@@ -89,6 +89,24 @@ def test_bitrates_peertube_style() -> None:
     assert rungs["360p"].video_bitrate == round(640 * 360 * 30 * 0.15, -3)
     for r in rungs.values():
         assert r.maxrate == r.video_bitrate and r.bufsize == 2 * r.video_bitrate
+
+
+def test_crf_by_rung_size_smaller_pictures_lower() -> None:
+    rungs = {r.name: r.crf for r in ladder_for(make_probe())}
+    assert rungs == {"1080p": 21, "720p": 21, "480p": 19, "360p": 18}
+    # A source below 360p keeps its own size and gets the catch-all row.
+    assert [r.crf for r in ladder_for(make_probe(width=320, height=240))] == [18]
+
+
+def test_crf_table_from_the_setting() -> None:
+    assert crf_table("720=21, 480=19,0=18") == CRF_BY_HEIGHT
+    # Any order; a table without a catch-all row gets one (its smallest size's CRF).
+    assert crf_table("480=20,1080=24") == ((1080, 24), (480, 20), (0, 20))
+    assert crf_table({720: 22}) == ((720, 22), (0, 22))
+    assert crf_table("") == CRF_BY_HEIGHT
+    for bad in ("720=52", "720=-1", "720:22", "720=twenty", "=22"):
+        with pytest.raises(ValueError):
+            crf_table(bad)
 
 
 def test_bitrate_fps_capped_at_30() -> None:
