@@ -3,10 +3,11 @@
 Prints, for a 60 s 1080p30 clip and a 480i DVD-like clip: queued→ready wall
 time through a real Celery worker, the bare ladder command's wall time, their
 ratio (target ≤ 1.10), queued→first playable (target ≤ 0.15 of the bare
-ladder) and the worker's peak memory. Pipeline and bare runs alternate
-(BENCH_PIPELINE_ROUNDS rounds, default 3) and the median round is reported,
-because this machine's speed drifts more between minutes than the overhead
-being measured. Numbers, not assertions: the targets are
+ladder), queued→ready against the same pipeline with the fixed-average ladder it
+had before capped CRF (MEDIA_RATE_CONTROL=abr; target ≤ 1.05) and the worker's
+peak memory. Pipeline and bare runs alternate (BENCH_PIPELINE_ROUNDS rounds,
+default 3) and the median round is reported, because this machine's speed drifts
+more between minutes than the overhead being measured. Numbers, not assertions: the targets are
 reported as met or not, and the results are written to bench-results/.
 """
 
@@ -147,30 +148,40 @@ def _pipeline_run(source: Path, worker) -> tuple[VideoVersion, float, float, dic
     return version, ready_s, playable_s, sampler.peak
 
 
+def _worker_ready(celery_worker_factory, rate_control: str):
+    worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET, MEDIA_RATE_CONTROL=rate_control)
+    # Start the clock only once the worker consumes: its boot is not pipeline time.
+    deadline = time.monotonic() + 60
+    while " ready." not in worker.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # the start-up sweep it queues for itself
+    return worker
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("clip", ["1080p30-60s", "dvd-480i-60s"])
 def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, capsys):
     source = (_camera_clip if clip.startswith("1080") else _dvd_clip)(
         tmp_path / (f"{clip}.mp4" if clip.startswith("1080") else f"{clip}.vob")
     )
-    worker = celery_worker_factory(MEDIA_X264_PRESET=PRESET)
-    # Start the clock only once the worker consumes: its boot is not pipeline time.
-    deadline = time.monotonic() + 60
-    while " ready." not in worker.output() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1)  # the start-up sweep it queues for itself
-
     # This machine's speed drifts by +-10 % from one minute to the next (the same bare
     # command took 12.7 to 16.3 s in one sitting), more than the 10 % being measured.
     # So the runs alternate, bare, pipeline, bare, ..., and each pipeline run is
     # compared with the mean of the bare runs either side of it; the median round counts.
+    # Each round also runs the pipeline with the fixed-average ladder it used before capped
+    # CRF (a worker of its own, MEDIA_RATE_CONTROL=abr), for "not slower than before".
     bare = [_bare_ladder_s(source, tmp_path / "bare")]
     rounds = []
     peak = {"python": 0, "ffmpeg": 0, "total": 0}
     for _ in range(ROUNDS):
+        worker = _worker_ready(celery_worker_factory, "crf")
         version, ready_s, playable_s, run_peak = _pipeline_run(source, worker)
+        worker.stop()
         bare.append(_bare_ladder_s(source, tmp_path / "bare"))
         around = (bare[-2] + bare[-1]) / 2
+        previous = _worker_ready(celery_worker_factory, "abr")
+        _, abr_ready_s, _, _ = _pipeline_run(source, previous)
+        previous.stop()
         rounds.append(
             {
                 "queued_to_ready_s": round(ready_s, 2),
@@ -178,12 +189,15 @@ def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, cap
                 "bare_around_s": round(around, 2),
                 "ratio": round(ready_s / around, 3),
                 "first_playable_share": round(playable_s / around, 3),
+                "abr_queued_to_ready_s": round(abr_ready_s, 2),
+                "vs_abr": round(ready_s / abr_ready_s, 3),
             }
         )
         peak = {k: max(peak[k], run_peak[k]) for k in peak}
     shutil.rmtree(tmp_path / "bare", ignore_errors=True)
     ratio = statistics.median(r["ratio"] for r in rounds)
     share = statistics.median(r["first_playable_share"] for r in rounds)
+    vs_abr = statistics.median(r["vs_abr"] for r in rounds)
     result = {
         "clip": clip,
         "source_bytes": source.stat().st_size,
@@ -198,6 +212,9 @@ def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, cap
         ),
         "first_playable_share_of_bare": share,
         "first_playable_target_met": share <= 0.15,
+        "abr_queued_to_ready_s": statistics.median(r["abr_queued_to_ready_s"] for r in rounds),
+        "vs_abr": vs_abr,
+        "vs_abr_target_met": vs_abr <= 1.05,
         "worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in peak.items()},
         "per_round": rounds,
         "bare_runs_s": [round(b, 2) for b in bare],
@@ -213,6 +230,8 @@ def test_pipeline_against_bare_ladder(clip, celery_worker_factory, tmp_path, cap
             f"(target <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'}); first playable "
             f"{result['queued_to_first_playable_s']} s = {share:.3f} of bare "
             f"(target <= 0.15: {'met' if share <= 0.15 else 'NOT met'}); "
+            f"capped CRF vs the previous ABR ladder {vs_abr:.3f} "
+            f"(target <= 1.05: {'met' if vs_abr <= 1.05 else 'NOT met'}); "
             f"worker peak RSS {result['worker_peak_rss_mib']['total']} MiB"
         )
         print(f"[bench] pipeline {clip}: " + json.dumps(result))

@@ -9,12 +9,13 @@ module, restored from its rows afterwards) on a preview and a paid lesson, so th
 play video show the full player with its controls, chapters and practice loop.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core import serializers
+from django.core import mail, serializers
 from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
@@ -180,6 +181,24 @@ def submit_bad_signup(page) -> None:
     page.wait_for_selector(".errorlist")
 
 
+def submit_good_signup(page) -> None:
+    page.fill("#id_username", "newcomer")
+    page.fill("#id_email", "newcomer@example.com")
+    page.fill("#id_password1", "a-long-test-passphrase-9")
+    page.fill("#id_password2", "a-long-test-passphrase-9")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    page.wait_for_selector("text=Check your inbox")
+
+
+def open_signup_link(page) -> None:
+    """The confirmation page a sign-up's e-mail links to (read from Django's test outbox)."""
+    submit_good_signup(page)
+    link = re.search(r"https?://\S+/accounts/signup/confirm/\S+/", mail.outbox[-1].body)
+    page.goto(link.group(0))
+    page.wait_for_selector("text=Confirm and log in")
+
+
 CSP_WATCH = """
 window.cspViolations = [];
 document.addEventListener("securitypolicyviolation",
@@ -202,6 +221,8 @@ PAGES = [
     ("login-error", "anonymous", "/accounts/login/", 200, submit_wrong_login),
     ("signup", "anonymous", "/accounts/signup/", 200, None),
     ("signup-errors", "anonymous", "/accounts/signup/", 200, submit_bad_signup),
+    ("signup-check-inbox", "anonymous", "/accounts/signup/", 200, submit_good_signup),
+    ("signup-confirm", "anonymous", "/accounts/signup/", 200, open_signup_link),
     ("password-reset", "anonymous", "/accounts/password_reset/", 200, None),
     ("studio", "instructor", "/studio/", 200, wait_for_studio),
     ("analytics", "instructor", "/studio/analytics/", 200, None),

@@ -4,10 +4,12 @@ Local defaults are safe for one machine. Production secrets have no default:
 config.settings.production refuses to start without them.
 """
 
+import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -75,6 +77,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 # Sign-ups and password-reset e-mails per IP per hour (courses.accounts.views).
 SIGNUPS_PER_IP_PER_HOUR = env.int("SIGNUPS_PER_IP_PER_HOUR", default=10)
+# How long a sign-up's confirmation link works (the account exists once it is opened).
+SIGNUP_LINK_MAX_AGE_S = env.int("SIGNUP_LINK_MAX_AGE_S", default=2 * 24 * 3600)
 PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=5)
 # The admin's address: move it off the default with DJANGO_ADMIN_URL (e.g. "backoffice-7f3a/").
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
@@ -230,6 +234,15 @@ STORAGES["default"]["OPTIONS"] = {
 
 # --- Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _redis_next_db_url(url: str) -> str:
+    """``url`` with the next database number (redis://h:6379/0 -> redis://h:6379/1)."""
+    parts = urllib.parse.urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_FILESYSTEM_DIR = Path(
     env.str("CELERY_BROKER_FILESYSTEM_DIR", default=str(DATA_DIR / "broker"))
@@ -289,10 +302,20 @@ CELERY_BEAT_SCHEDULE = {
 # per-process cache would keep a logged-out session alive in the other workers,
 # so without Redis (the filesystem-broker fallback) sessions stay in the database.
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHE_URL = env.str("CACHE_URL", default=_redis_next_db_url(CELERY_BROKER_URL))
+    if CACHE_URL == CELERY_BROKER_URL:
+        raise ImproperlyConfigured(
+            "CACHE_URL must name another Redis database than CELERY_BROKER_URL "
+            "(e.g. redis://host:6379/1 for the cache, /0 for the broker)."
+        )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+            # Not the broker's database: flushing or evicting the cache never touches queued
+            # work. Give the instance `maxmemory` with `maxmemory-policy volatile-lru`
+            # (README, "Redis"): cache and session keys all expire, so only they are evicted;
+            # the broker's queues have no expiry and stay.
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "cache",
             # A hung Redis must not hold a web worker: fail fast, and go on without it.
             "OPTIONS": {

@@ -8,10 +8,11 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/course_platform")
-# One Redis database per xdist worker (1-14), so parallel sessions never share a
-# queue; 15 belongs to the runner's end-to-end test.
+# Two Redis databases per xdist worker (the broker's, 1, 3, ... 11, and the cache's, the next
+# one), so parallel sessions never share a queue or a cache; 15 and 14 belong to the
+# runner's end-to-end test.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
-os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + int(_worker) % 14}")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + 2 * (int(_worker) % 6)}")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test-access-key")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test-secret-key")
 os.environ.setdefault("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:1")  # set by the fixture

@@ -95,6 +95,7 @@ def runner_environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
         PLATFORM_ENV_FILE=str(tmp_path / "runner.env"),  # keep the checkout's .env untouched
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         REDIS_URL=TEST_REDIS_URL,
+        CACHE_URL=TEST_REDIS_URL.rsplit("/", 1)[0] + "/14",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
         AWS_ACCESS_KEY_ID=f"test-{secrets.token_hex(6)}",
         AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(24),

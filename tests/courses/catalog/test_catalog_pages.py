@@ -220,44 +220,7 @@ def test_unknown_lesson_is_404(client, course):
 # --- accounts -------------------------------------------------------------------------
 
 
-def test_signup_logs_in_and_redirects(client, db):
-    response = client.post(
-        reverse("signup"),
-        {
-            "username": "carol",
-            "email": "carol@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },  # fmt: skip
-    )
-    assert response.status_code == 302 and response.url == reverse("courses:dashboard")
-    assert client.get(reverse("courses:dashboard")).status_code == 200
-
-
-def test_signup_honours_a_safe_next_only(client, course):
-    data = {"username": "dan", "email": "dan@example.com", "password1": PASSWORD,
-            "password2": PASSWORD}  # fmt: skip
-    response = client.post(reverse("signup"), {**data, "next": f"/courses/{course.slug}/"})
-    assert response.url == f"/courses/{course.slug}/"
-    client.logout()
-    data.update(username="erin", email="erin@example.com")
-    response = client.post(reverse("signup"), {**data, "next": "https://evil.example/"})
-    assert response.url == reverse("courses:dashboard")
-
-
-def test_signup_rejects_a_taken_email_and_weak_password(client, user):
-    response = client.post(
-        reverse("signup"),
-        {
-            "username": "other",
-            "email": "ALICE@example.com",
-            "password1": "123",
-            "password2": "123",
-        },  # fmt: skip
-    )
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "already exists" in html and "too short" in html
+# Sign-up and its e-mail confirmation: tests/courses/accounts/test_signup.py.
 
 
 def test_login_and_logout(client, user):

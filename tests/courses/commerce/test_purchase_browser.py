@@ -1,9 +1,10 @@
 """Buying the course in a real headless Chromium, paying a real localstripe.
 
 The whole visitor's path: the course page's "Buy" link → log-in page → "Create an account"
-(the `next` survives) → the payment page → localstripe's stand-in card form (Stripe.js
-served by localstripe itself) → lesson 1, enrolled. The paid lesson then plays: the
-playback API answers 200 to the browser's own session. 3-D Secure, a declined card (and
+(the `next` survives) → "check your inbox" → the mailed link → the payment page →
+localstripe's stand-in card form (Stripe.js served by localstripe itself) → lesson 1,
+enrolled. The paid lesson then plays: the playback API answers 200 to the browser's own
+session. 3-D Secure, a declined card (and
 a retry on the same page), and axe-core on the payment page and "My orders".
 """
 
@@ -11,6 +12,7 @@ import re
 import time
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
@@ -58,6 +60,13 @@ def lesson_url(base: str, number: int) -> str:
     return f"{base}/courses/{SLUG}/lessons/{number}/"
 
 
+def signup_link_mailed_to(address: str) -> str:
+    """The confirmation link of the sign-up mail (Django's test outbox: the live server runs
+    in this process)."""
+    message = next(m for m in reversed(mail.outbox) if m.to == [address])
+    return re.search(r"https?://\S+/accounts/signup/confirm/\S+/", message.body).group(0)
+
+
 def sign_up_from_course_page(page, base: str, username: str) -> str:
     """A new visitor: course page → Buy → login → Create an account → the payment page."""
     page.goto(f"{base}/courses/{SLUG}/")
@@ -72,6 +81,9 @@ def sign_up_from_course_page(page, base: str, username: str) -> str:
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.goto(signup_link_mailed_to(f"{username}@example.com"))
+    page.get_by_role("button", name="Confirm and log in").click()
     expect(page).to_have_url(pay_page_url(base))
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     expect(page.get_by_label("Coupon code")).to_be_visible()
