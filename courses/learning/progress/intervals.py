@@ -70,6 +70,31 @@ def total(intervals: Iterable[Interval]) -> float:
     return sum(e - s for s, e in intervals)
 
 
+def budget_split(
+    intervals: Sequence[Sequence[float]], budget_s: float
+) -> tuple[list[Interval], list[Interval]]:
+    """(the first ``budget_s`` seconds of ``intervals`` in the order given, the rest), the
+    interval that crosses the budget split in two. Not a union: a range played twice costs
+    twice, as it took twice the time."""
+    taken: list[Interval] = []
+    rest: list[Interval] = []
+    left = max(budget_s, 0.0)
+    for start, end in intervals:
+        start, end = float(start), float(end)
+        if end <= start:
+            continue
+        if left >= end - start:
+            taken.append((start, end))
+            left -= end - start
+        elif left > 0:
+            taken.append((start, start + left))
+            rest.append((start + left, end))
+            left = 0.0
+        else:
+            rest.append((start, end))
+    return taken, rest
+
+
 def covered(intervals: Iterable[Interval], start: float, end: float) -> float:
     """Seconds of [start, end] that a union covers."""
     return total(clip(intervals, start, end))

@@ -10,6 +10,8 @@ const BEAT_INTERVAL_MS = 10_000;
 const SEEK_SETTLE_MS = 1_000; // scrubbing fires a seek per input event: send once it settles
 const SPEED_MARGIN = 1.5; // timeupdate is irregular; more than this is a jump, not playing
 const MAX_QUEUED = 10; // unanswered beats kept for resending (the server remembers 32 ids)
+const DEFERRED_RETRY_MS = 5_000;
+const MAX_RANGES = 200; // per beat, as the server takes them (rules.MAX_RANGES_PER_BEAT)
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
@@ -53,6 +55,28 @@ export class PlayedRanges {
     this.ranges = [];
     return out;
   }
+}
+
+/**
+ * Beats queued while offline, as one: every range (touching ones joined, overlapping ones kept
+ * apart: a replay took its time twice), the newest position and clock, a new id. One beat, so
+ * the server weighs it against the whole wall time since it last heard from this player, not
+ * each queued beat against the few milliseconds since the previous one.
+ */
+export function mergeBeats(beats, beatId) {
+  const ranges = [];
+  for (const [start, end] of beats.flatMap((beat) => beat.ranges)) {
+    const tail = ranges[ranges.length - 1];
+    if (tail && Math.abs(tail[1] - start) < 1e-6) tail[1] = end;
+    else ranges.push([start, end]);
+  }
+  const newest = beats[beats.length - 1];
+  return {
+    ...newest,
+    ranges,
+    playback_rate: Math.max(...beats.map((beat) => beat.playback_rate || 1)),
+    beat_id: beatId,
+  };
 }
 
 // --- requests ---------------------------------------------------------------------------------
@@ -105,7 +129,8 @@ export class ProgressBeacon {
     this.stopped = false;
     this.sending = null;
     this.timer = null;
-    this.stats = { sent: 0, ok: 0, refused: 0, failed: 0, beacons: 0 };
+    this.stats = { sent: 0, ok: 0, refused: 0, deferred: 0, failed: 0, beacons: 0 };
+    this.inFlight = null; // the beat being posted: never merged into while on its way
     this.listen();
   }
 
@@ -170,8 +195,19 @@ export class ProgressBeacon {
   queueBeat() {
     const beat = this.nextBeat();
     if (beat) this.queue.push(beat);
-    // Past this many unanswered beats the server is down for long; keep the newest.
+    this.mergeQueued();
+    // Only beats too full to merge pile up; past this many, keep the newest.
     this.queue.splice(0, Math.max(0, this.queue.length - MAX_QUEUED));
+  }
+
+  /** Merge the unanswered beats that wait (not the one on its way) while they fit in one. */
+  mergeQueued() {
+    const first = this.inFlight && this.queue[0] === this.inFlight ? 1 : 0;
+    const waiting = this.queue.slice(first);
+    if (waiting.length < 2) return;
+    const merged = mergeBeats(waiting, `${this.tab}-${(this.count += 1)}m`);
+    if (merged.ranges.length > MAX_RANGES) return; // a broken client's worth: leave them apart
+    this.queue.splice(first, waiting.length, merged);
   }
 
   /** Send what is new, after resending anything unanswered (same beat_id, same body). */
@@ -181,10 +217,15 @@ export class ProgressBeacon {
     if (this.sending) return this.sending; // that loop picks the new beat up too
     this.sending = (async () => {
       while (this.queue.length && !this.stopped) {
-        if (!(await this.post(this.queue[0]))) break; // no answer: keep it for the next try
+        this.mergeQueued();
+        this.inFlight = this.queue[0];
+        const settled = await this.post(this.inFlight);
+        this.inFlight = null;
+        if (!settled) break; // no answer: keep it for the next try
         this.queue.shift();
       }
     })().finally(() => {
+      this.inFlight = null;
       this.sending = null;
     });
     return this.sending;
@@ -203,6 +244,16 @@ export class ProgressBeacon {
     if (response.ok) {
       this.stats.ok += 1;
       const answer = await response.json().catch(() => null);
+      // More than the wall time since the last beat allowed (a burst after an outage): the
+      // server recorded the first part and hands back the rest for the next beat.
+      const deferred = answer?.deferred_ranges ?? [];
+      if (deferred.length) {
+        this.ranges.ranges.unshift(...deferred);
+        this.stats.deferred += 1;
+        // Even if the video stays paused: the wall time makes room for them in a few seconds.
+        clearTimeout(this.deferTimer);
+        this.deferTimer = setTimeout(() => this.send(), DEFERRED_RETRY_MS);
+      }
       if (answer) this.onAnswer(answer);
       return true;
     }
@@ -254,6 +305,7 @@ export class ProgressBeacon {
     this.queue = [];
     this.stopTimers();
     clearTimeout(this.seekTimer);
+    clearTimeout(this.deferTimer);
   }
 
   /** Stop listening (the preview dialog switches lessons); what is queued is still sent. */

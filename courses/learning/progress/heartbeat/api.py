@@ -36,6 +36,8 @@ class BeatOut(Schema):
     completed: bool
     position_s: float
     duplicate: bool
+    # Ranges beyond what the wall time allowed: send them again with the next beat.
+    deferred_ranges: list[list[float]]
 
 
 BEAT_BODY = {
@@ -77,6 +79,10 @@ BEAT_BODY = {
 )
 def lesson_progress_beat(request: HttpRequest, lesson_id: int):
     """Position and the ranges played since the last beat; refused beats change nothing.
+
+    Ranges beyond what could have been played since the previous beat are not refused:
+    the first ones up to that allowance are recorded and the rest come back as
+    ``deferred_ranges``, for the player to send again with its next beat.
 
     The busiest endpoint: one query reads the user, the lesson and the progress row
     (beat_context_get), one statement writes the row; the session comes from the

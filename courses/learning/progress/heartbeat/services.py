@@ -47,6 +47,9 @@ class BeatResult:
     completed: bool
     position_s: float
     duplicate: bool = False
+    # Played ranges beyond what the wall time since the last beat allows: not recorded now,
+    # for the player to send again with its next beat (a burst of beats queued offline).
+    deferred_ranges: tuple[tuple[float, float], ...] = ()
 
 
 def _number(value, name: str) -> float:
@@ -103,7 +106,7 @@ def beat_parse(payload) -> Beat:
     )
 
 
-def _result(progress: BeatRow, duration_s: float, *, duplicate: bool = False):
+def _result(progress: BeatRow, duration_s: float, *, duplicate: bool = False, deferred=()):
     union = rules.as_union(progress.intervals)
     return BeatResult(
         watched_s=round(rules.watched_s(union, duration_s), 3),
@@ -113,6 +116,7 @@ def _result(progress: BeatRow, duration_s: float, *, duplicate: bool = False):
         ),
         position_s=rules.resume_position(progress.position_s, duration_s),
         duplicate=duplicate,
+        deferred_ranges=tuple((round(a, 3), round(b, 3)) for a, b in deferred),
     )
 
 
@@ -161,19 +165,26 @@ def _progress_store(progress: BeatRow, *, user_id: int, lesson_id: int) -> bool:
     return prepared_rowcount(update, [*values, progress.id, progress.revision]) == 1
 
 
-def _beat_apply(
-    progress: BeatRow, *, beat: Beat, ranges, claimed: float, duration: float, now
-) -> None:
-    """Fold a beat into the row (in memory); ProgressError if it is implausible."""
+def _beat_apply(progress: BeatRow, *, beat: Beat, duration: float, now) -> list[iv.Interval]:
+    """Fold a beat into the row (in memory); returns the ranges deferred as implausible.
+
+    A beat may claim what could have been played since the previous one (the allowance).
+    Beyond it, the first ranges up to the allowance are recorded and the rest is answered
+    back as deferred: a player that was offline sends its queued minutes at once, and the
+    rest fits in a later beat, as the wall time goes on. Nothing beyond real time is ever
+    recorded, and nothing really watched is refused for good.
+    """
     elapsed = (now - progress.last_beat_at).total_seconds() if progress.last_beat_at else None
     allowance = rules.Allowance.for_beat(
         previous_s=progress.allowance_s if progress.last_beat_at else None, elapsed_s=elapsed
     )
+    played = list(beat.ranges)
+    claimed = iv.total(played)  # raw, not merged: looping a second twice took two seconds
+    deferred: list[iv.Interval] = []
     if claimed > allowance.available_s + 1e-6:
-        raise ProgressError(
-            f"This beat claims {claimed:.1f} s of watching, more than could have been "
-            f"played since the last one ({max(allowance.available_s, 0):.1f} s)."
-        )
+        played, deferred = iv.budget_split(played, allowance.available_s)
+        claimed = iv.total(played)
+    ranges = iv.clip(played, 0.0, duration)
     union = iv.cap(iv.union([*rules.as_union(progress.intervals), *ranges]), rules.max_intervals())
     progress.intervals = [[s, e] for s, e in union]
     progress.watched_s = iv.total(iv.clip(union, 0.0, duration))
@@ -197,6 +208,7 @@ def _beat_apply(
         progress.recent_beat_ids = [*progress.recent_beat_ids, beat.beat_id][
             -rules.RECENT_BEAT_IDS :
         ]
+    return deferred
 
 
 UNREAD = object()
@@ -247,8 +259,6 @@ def progress_beat_write(
         if start < 0 or end > limit:
             raise ProgressError(f"Ranges must lie within the video (0 to {duration_s:.1f} s).")
     now = now or timezone.now()
-    claimed = iv.total(beat.ranges)  # raw, not merged: looping a second twice took two seconds
-    ranges = iv.clip(beat.ranges, 0.0, duration_s)
 
     progress = current
     for attempt in range(_OPTIMISTIC_ATTEMPTS + 1):
@@ -261,11 +271,9 @@ def progress_beat_write(
             if beat.beat_id is not None and beat.beat_id in progress.recent_beat_ids:
                 # A retry of a beat already applied: the union would absorb it, the heat not.
                 return _result(progress, duration_s, duplicate=True)
-            _beat_apply(
-                progress, beat=beat, ranges=ranges, claimed=claimed, duration=duration_s, now=now
-            )
+            deferred = _beat_apply(progress, beat=beat, duration=duration_s, now=now)
             if _progress_store(progress, user_id=user_id, lesson_id=lesson_id):
-                return _result(progress, duration_s)
+                return _result(progress, duration_s, deferred=deferred)
             progress = UNREAD  # another beat came first: read its result and go again
     # The locked attempt cannot lose: a new row is inserted there only if none exists, and
     # the lock holds the existing one at the revision just read.

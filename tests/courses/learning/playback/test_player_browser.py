@@ -644,3 +644,65 @@ def test_js_duration_label_matches_python(browser, live_server):
     assert duration_label(None) == duration_label(float("nan")) == ""
     assert labels["placeholder"] == duration_label(None, missing="--:--") == "--:--"
     assert page.errors == []
+
+
+def test_beats_queued_offline_go_as_one_and_deferred_ranges_are_sent_again(browser, live_server):
+    """progress-beacon.js after an outage (issue 13, item 17): the beats queued while offline
+    are merged into one on resend, and ranges the server defers come back in the next beat."""
+    page = new_page(browser, live_server)
+    page.goto(live_server.url + "/")
+    result = page.evaluate(
+        """async () => {
+            const { ProgressBeacon } = await import('/static/js/player/progress-beacon.js');
+            const video = new EventTarget();
+            Object.assign(video, { currentTime: 0, paused: false, seeking: false,
+                                   playbackRate: 1 });
+            const sent = [];
+            let online = false;
+            const answers = [];
+            window.fetch = async (url, init) => {
+                const body = JSON.parse(init.body);
+                sent.push(body);
+                if (!online) throw new TypeError("Failed to fetch");
+                const deferred = answers.shift() ?? [];
+                return new Response(JSON.stringify({ watched_s: 0, watched_percent: 0,
+                    completed: false, position_s: body.position_s, duplicate: false,
+                    deferred_ranges: deferred }), { status: 200 });
+            };
+            const beacon = new ProgressBeacon(video, { url: "/x", csrfToken: "t" });
+            beacon.played = true;
+            // Three beats of 10 s each while offline: each one fails and stays queued.
+            let wall = 0;
+            for (let beat = 0; beat < 3; beat += 1) {
+                for (let step = 0; step <= 40; step += 1) {
+                    beacon.ranges.sample(beat * 10 + step * 0.25, (wall += 250), 1);
+                }
+                beacon.ranges.stop();
+                await beacon.send();
+            }
+            const queuedOffline = beacon.queue.length;
+            const offlineSends = sent.length;
+            // Back online: one request carries everything; the server defers its last 5 s.
+            online = true;
+            answers.push([[25, 30]]);
+            await beacon.send();
+            const merged = sent[offlineSends];
+            const afterMerge = sent.length;
+            // The next beat (a little more played) carries the deferred range again.
+            for (let step = 0; step <= 8; step += 1) {
+                beacon.ranges.sample(30 + step * 0.25, (wall += 250), 1);
+            }
+            await beacon.send();
+            clearTimeout(beacon.deferTimer);
+            return { queuedOffline, offlineSends, merged, afterMerge,
+                     next: sent[afterMerge], queueLeft: beacon.queue.length,
+                     stats: beacon.stats };
+        }"""
+    )
+    assert result["queuedOffline"] == 1  # merged while waiting, not ten beats piling up
+    merged = result["merged"]
+    assert merged["ranges"] == [[0, 30]] and merged["beat_id"].endswith("m")
+    assert result["afterMerge"] == result["offlineSends"] + 1  # one request, not a burst
+    assert result["next"]["ranges"] == [[25, 32]]  # the deferred 5 s, joined by what followed
+    assert result["queueLeft"] == 0 and result["stats"]["deferred"] == 1
+    assert page.errors == []
