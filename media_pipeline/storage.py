@@ -5,6 +5,8 @@ AWS_S3_PUBLIC_ENDPOINT_URL, because a SigV4 signature covers the host name.
 """
 
 import functools
+import logging
+import math
 import mimetypes
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +16,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # The Content-Type of every file the pipeline writes; mimetypes guesses
 # HLS files badly (or not at all), so these are fixed here.
@@ -37,20 +41,28 @@ def content_type_for(name: str) -> str:
 # must not: an S3 brownout would otherwise hold every gunicorn worker for minutes.
 PATIENT = {"retries": {"max_attempts": 5, "mode": "standard"}, "connect_timeout": 5,
            "read_timeout": 60}  # fmt: skip
-QUICK = {"retries": {"max_attempts": 1, "mode": "standard"}, "connect_timeout": 2,
+# botocore's "max_attempts" counts retries after the first try; "total_max_attempts": 1 is one
+# try and no retry (with "max_attempts": 1, a hung store cost two read timeouts).
+QUICK = {"retries": {"total_max_attempts": 1, "mode": "standard"}, "connect_timeout": 2,
          "read_timeout": 3}  # fmt: skip
+# Assembling a multipart upload is one request that can take long for a big file (S3 may
+# answer after minutes). One attempt still, and no longer than this: a "complete" that times
+# out is asked again, and then finds the object assembled (uploads.services).
+ASSEMBLE = {"retries": {"total_max_attempts": 1, "mode": "standard"}, "connect_timeout": 2,
+            "read_timeout": 20}  # fmt: skip
+PROFILES = {"patient": PATIENT, "quick": QUICK, "assemble": ASSEMBLE}
 
 
 @functools.lru_cache(maxsize=8)
 def _client(
     endpoint_url: str | None, access_key: str, secret_key: str, region: str, style: str,
-    quick: bool = False,
+    profile: str = "patient",
 ):  # fmt: skip
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": style},
         max_pool_connections=32,
-        **(QUICK if quick else PATIENT),
+        **PROFILES[profile],
     )
     return boto3.session.Session().client(
         "s3",
@@ -73,15 +85,16 @@ def s3_client():
     )
 
 
-def s3_request_client():
-    """The client for calls made while a web request waits: one attempt, short timeouts."""
+def s3_request_client(*, assemble: bool = False):
+    """The client for calls made while a web request waits: one attempt, short timeouts
+    (``assemble``: the one longer call, CompleteMultipartUpload)."""
     return _client(
         settings.AWS_S3_ENDPOINT_URL,
         settings.AWS_ACCESS_KEY_ID,
         settings.AWS_SECRET_ACCESS_KEY,
         settings.AWS_S3_REGION_NAME,
         settings.AWS_S3_ADDRESSING_STYLE,
-        quick=True,
+        profile="assemble" if assemble else "quick",
     )
 
 
@@ -119,6 +132,7 @@ def bucket_ensure(*, cors_origins: Iterable[str] = ()) -> bool:
             raise
         client.create_bucket(Bucket=bucket())
         created = True
+    _multipart_lifecycle_ensure(client)
     origins = sorted(set(cors_origins))
     if origins:
         client.put_bucket_cors(
@@ -137,6 +151,29 @@ def bucket_ensure(*, cors_origins: Iterable[str] = ()) -> bool:
             },
         )
     return created
+
+
+def _multipart_lifecycle_ensure(client) -> None:
+    """Where the store supports lifecycle rules, it deletes the parts of multipart uploads
+    nobody finished a day after the sweeper would have (uploads.services aborts them itself
+    everywhere; this catches what a lost database row leaves behind)."""
+    days = math.ceil(settings.MEDIA_UPLOAD_ABANDONED_AFTER_S / 86400) + 1
+    try:
+        client.put_bucket_lifecycle_configuration(
+            Bucket=bucket(),
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "abort-unfinished-uploads",
+                        "Filter": {"Prefix": "originals/"},
+                        "Status": "Enabled",
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days},
+                    }
+                ]
+            },
+        )
+    except ClientError as exc:  # e.g. NotImplemented (SeaweedFS): the sweeper does it alone
+        logger.info("bucket lifecycle rule not set (%s): the sweeper aborts old uploads", exc)
 
 
 SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024

@@ -13,6 +13,7 @@ from django.conf import settings
 from media_pipeline.processing.enqueue import STUCK_VERSIONS_SWEEP_TASK, VERSION_PROCESS_TASK
 from media_pipeline.processing.pipeline import TransientError, version_process
 from media_pipeline.processing.versions import stuck_versions_requeue
+from media_pipeline.uploads.sweep import uploads_abandoned_sweep
 
 
 @shared_task(
@@ -34,4 +35,4 @@ def video_version_process(self, version_id: str) -> str | None:
 
 @shared_task(name=STUCK_VERSIONS_SWEEP_TASK, ignore_result=True)
 def stuck_versions_sweep() -> dict[str, int]:
-    return stuck_versions_requeue()
+    return {**stuck_versions_requeue(), **uploads_abandoned_sweep()}

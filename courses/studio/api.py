@@ -8,11 +8,11 @@ courses.access.can_manage_lessons.
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from courses import access
 from courses.models import Course, Lesson
+from courses.studio.http import upload_http_error
 from courses.studio.selectors import lesson_row, studio_lessons
 from courses.studio.services import lesson_preview_set, lesson_upload_start
 from media_pipeline.uploads.services import UploadError, upload_description
@@ -54,7 +54,7 @@ def lesson_upload_start_post(request, lesson_id: int, payload: UploadStartIn):
         )
     except UploadError as exc:
         too_large = payload.size > settings.MEDIA_UPLOAD_MAX_BYTES
-        raise HttpError(413 if too_large else 400, str(exc)) from exc
+        raise upload_http_error(exc, 413 if too_large else 400) from exc
     return {**upload_description(version), "resumed": resumed}
 
 

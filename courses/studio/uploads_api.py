@@ -8,10 +8,10 @@ import uuid
 
 from django.http import Http404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from courses import access
+from courses.studio.http import upload_http_error
 from media_pipeline.selectors import version_get, version_status
 from media_pipeline.uploads.services import (
     UploadError,
@@ -54,7 +54,7 @@ def upload_part_urls(request, version_id: uuid.UUID, payload: PartNumbersIn):
     try:
         urls = video_upload_part_urls(version=version, part_numbers=payload.part_numbers)
     except UploadError as exc:
-        raise HttpError(409, str(exc)) from exc
+        raise upload_http_error(exc, 409) from exc
     return {"urls": {str(number): url for number, url in urls.items()}}
 
 
@@ -64,7 +64,7 @@ def upload_complete(request, version_id: uuid.UUID):
     try:
         version = video_upload_complete(version=version)
     except UploadError as exc:
-        raise HttpError(409, str(exc)) from exc
+        raise upload_http_error(exc, 409) from exc
     return version_status(version)
 
 
@@ -74,5 +74,5 @@ def upload_abort(request, version_id: uuid.UUID):
     try:
         video_upload_abort(version=version)
     except UploadError as exc:
-        raise HttpError(409, str(exc)) from exc
+        raise upload_http_error(exc, 409) from exc
     return {"aborted": True}

@@ -123,7 +123,8 @@ def video_switch_to(*, version: VideoVersion) -> None:
 def stuck_versions_requeue() -> dict[str, int]:
     """Re-queue versions whose processing died, fail those out of attempts.
 
-    Never deletes anything: the original upload stays for a later retry.
+    Never deletes anything: the original upload stays for a later retry. (Unfinished
+    uploads are uploads.sweep's.)
     """
     now = timezone.now()
     stale_lease = now - lease_ttl()
@@ -151,13 +152,6 @@ def stuck_versions_requeue() -> dict[str, int]:
             version_state_set(version, State.UPLOADED, fields=("lease_token", "lease_heartbeat_at"))
             version_process_enqueue(version)
             counts["requeued"] += 1
-    abandoned = VideoVersion.objects.filter(
-        state=State.UPLOADING,
-        created_at__lt=now - timedelta(seconds=settings.MEDIA_UPLOAD_ABANDONED_AFTER_S),
-    )
-    for version in abandoned:
-        version_state_set(version, State.FAILED, reason="The upload was never finished.")
-        counts["failed"] += 1
     return counts
 
 

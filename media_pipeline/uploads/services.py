@@ -1,15 +1,22 @@
 """Browser-to-bucket multipart uploads: the Django process never holds the file.
 
 The server decides the key (a UUID), the bucket and the content type, limits
-the size when the upload starts, and on completion trusts only what object
-storage says it holds (ListParts), never the client's list of ETags.
+the size when the upload starts, signs each part's URL for that part's exact size, and on
+completion trusts only what object storage says it holds (ListParts), never the client's
+list of ETags.
+
+Every call here is made while a web request waits (the studio's uploader), so it goes
+through the request client: one attempt, short timeouts, and a store that does not answer
+is StorageUnavailable (a 503 the uploader retries), never a worker held for minutes.
 """
 
 import math
 import uuid
+from collections.abc import Callable
 from pathlib import PurePath
+from typing import TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 
@@ -18,7 +25,9 @@ from media_pipeline.models import Video, VideoVersion
 from media_pipeline.processing.enqueue import version_process_enqueue
 from media_pipeline.processing.versions import version_state_set
 from media_pipeline.selectors import version_status
-from media_pipeline.storage import bucket, s3_client, s3_public_client
+from media_pipeline.storage import bucket, s3_public_client, s3_request_client
+
+T = TypeVar("T")
 
 S3_MAX_PARTS = 10_000
 S3_MIN_PART_BYTES = 5 * 1024 * 1024
@@ -28,6 +37,27 @@ PART_URL_TTL_S = 3600
 
 class UploadError(Exception):
     """A request the uploader can fix; the message is shown to the instructor."""
+
+
+class StorageUnavailable(UploadError):
+    """Object storage did not answer in time or answered with a server error: try again."""
+
+
+def _storage(call: Callable[[], T]) -> T:
+    """Run an S3 call; a store that is down or slow becomes StorageUnavailable."""
+    try:
+        return call()
+    except BotoCoreError as exc:  # connect/read timeouts, connection refused
+        raise StorageUnavailable(
+            "Object storage is not answering. Please try again in a minute."
+        ) from exc
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if status >= 500 or exc.response.get("Error", {}).get("Code") == "SlowDown":
+            raise StorageUnavailable(
+                "Object storage is busy. Please try again in a minute."
+            ) from exc
+        raise
 
 
 def _part_size_for(size: int) -> int:
@@ -61,8 +91,10 @@ def video_upload_start(
         )
     version_id = uuid.uuid4()
     key = f"originals/{version_id}"
-    response = s3_client().create_multipart_upload(
-        Bucket=bucket(), Key=key, ContentType="application/octet-stream"
+    response = _storage(
+        lambda: s3_request_client().create_multipart_upload(
+            Bucket=bucket(), Key=key, ContentType="application/octet-stream"
+        )
     )
     return VideoVersion.objects.create(
         id=version_id,
@@ -97,13 +129,24 @@ def upload_part_count(version: VideoVersion) -> int:
     return math.ceil(version.original_size / version.upload_part_size)
 
 
+def upload_part_bytes(version: VideoVersion, number: int) -> int:
+    """The exact size of part ``number``: the part size, the rest for the last one."""
+    last = upload_part_count(version)
+    if number < last:
+        return version.upload_part_size
+    return version.original_size - (last - 1) * version.upload_part_size
+
+
 def _require_uploading(version: VideoVersion) -> None:
     if version.state != VideoVersion.State.UPLOADING:
         raise UploadError(f"This upload is already {version.get_state_display().lower()}.")
 
 
 def video_upload_part_urls(*, version: VideoVersion, part_numbers: list[int]) -> dict[int, str]:
-    """Presigned PUT URLs for the given parts, for the browser's own endpoint."""
+    """Presigned PUT URLs for the given parts, for the browser's own endpoint.
+
+    Each URL signs its part's Content-Length: a store that checks signed headers refuses a
+    part of another size at once, and completion checks every stored part's size anyway."""
     _require_uploading(version)
     count = upload_part_count(version)
     bad = [n for n in part_numbers if not isinstance(n, int) or not 1 <= n <= count]
@@ -118,6 +161,7 @@ def video_upload_part_urls(*, version: VideoVersion, part_numbers: list[int]) ->
                 "Key": version.original_key,
                 "UploadId": version.upload_id,
                 "PartNumber": number,
+                "ContentLength": upload_part_bytes(version, number),
             },
             ExpiresIn=PART_URL_TTL_S,
         )
@@ -129,15 +173,17 @@ def video_upload_parts_list(*, version: VideoVersion) -> list[dict]:
     """The parts object storage holds for this upload: what a resumed upload can skip."""
     if version.state != VideoVersion.State.UPLOADING:
         return []
-    client = s3_client()
+    client = s3_request_client()
     parts: list[dict] = []
     marker = 0
     while True:
-        response = client.list_parts(
-            Bucket=bucket(),
-            Key=version.original_key,
-            UploadId=version.upload_id,
-            PartNumberMarker=marker,
+        response = _storage(
+            lambda marker=marker: client.list_parts(
+                Bucket=bucket(),
+                Key=version.original_key,
+                UploadId=version.upload_id,
+                PartNumberMarker=marker,
+            )
         )
         parts.extend(
             {"PartNumber": p["PartNumber"], "ETag": p["ETag"], "Size": p["Size"]}
@@ -154,7 +200,9 @@ def _no_such_upload(exc: ClientError) -> bool:
 
 def _stored_original_size(version: VideoVersion) -> int | None:
     try:
-        head = s3_client().head_object(Bucket=bucket(), Key=version.original_key)
+        head = _storage(
+            lambda: s3_request_client().head_object(Bucket=bucket(), Key=version.original_key)
+        )
     except ClientError:
         return None
     return int(head["ContentLength"])
@@ -172,13 +220,24 @@ def _parts_assemble(version: VideoVersion) -> None:
                 f"The upload is incomplete: {size_label(stored)} of "
                 f"{size_label(version.original_size)} stored. Resume it to finish."
             )
-        s3_client().complete_multipart_upload(
-            Bucket=bucket(),
-            Key=version.original_key,
-            UploadId=version.upload_id,
-            MultipartUpload={
-                "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
-            },
+        wrong = [
+            p["PartNumber"]
+            for p in parts
+            if p["Size"] != upload_part_bytes(version, p["PartNumber"])
+        ]
+        if wrong:
+            raise UploadError(
+                f"Part {wrong[0]} of the upload has the wrong size. Resume it to send it again."
+            )
+        _storage(
+            lambda: s3_request_client(assemble=True).complete_multipart_upload(
+                Bucket=bucket(),
+                Key=version.original_key,
+                UploadId=version.upload_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]
+                },
+            )
         )
     except ClientError as exc:
         if _no_such_upload(exc) and _stored_original_size(version) == version.original_size:
@@ -212,14 +271,21 @@ def video_upload_complete(*, version: VideoVersion) -> VideoVersion:
 def video_upload_abort(*, version: VideoVersion) -> None:
     """Give up an unfinished upload: its parts are deleted and the version with them."""
     _require_uploading(version)
+    multipart_abort(version.original_key, version.upload_id)
+    version.delete()
+
+
+def multipart_abort(key: str, upload_id: str) -> None:
+    """Delete an unfinished upload's parts (already gone is fine)."""
     try:
-        s3_client().abort_multipart_upload(
-            Bucket=bucket(), Key=version.original_key, UploadId=version.upload_id
+        _storage(
+            lambda: s3_request_client().abort_multipart_upload(
+                Bucket=bucket(), Key=key, UploadId=upload_id
+            )
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+        if not _no_such_upload(exc):
             raise
-    version.delete()
 
 
 def upload_description(version) -> dict:

@@ -209,6 +209,11 @@ function startUpload(file, lessonId) {
         item.status.textContent = `${error.message} Resume when the connection is back.`;
         setButtons(item, [["Resume", run]]);
         window.addEventListener("online", run, { once: true });
+      } else if (error.status >= 500) {
+        // Object storage (or the server) is down or slow for now: the parts sent are kept.
+        item.li.classList.add("upload--paused");
+        item.status.textContent = error.message;
+        setButtons(item, [["Resume", run]]);
       } else {
         item.li.classList.add("upload--error");
         item.status.textContent = error.message;

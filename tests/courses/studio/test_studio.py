@@ -335,3 +335,22 @@ def test_admin_pages_and_retry_action(client, django_user_model, lesson, seaweed
     ready.refresh_from_db()
     assert failed.state == VideoVersion.State.UPLOADED and failed.attempts == 0
     assert ready.state == VideoVersion.State.READY
+
+
+def test_a_hung_store_answers_503_quickly_and_keeps_nothing(staff_client, lesson, settings):
+    import socket
+    import time
+
+    hung = socket.socket()  # takes connections, never answers
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)
+    try:
+        settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        started = time.monotonic()
+        response = start_upload(staff_client, lesson, size=10 * MIB)
+        assert time.monotonic() - started < 4.5
+    finally:
+        hung.close()
+    assert response.status_code == 503
+    assert "try again" in response.json()["detail"]
+    assert not VideoVersion.objects.exists()
