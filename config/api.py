@@ -1,9 +1,12 @@
 """The JSON API: one NinjaAPI (OpenAPI at /api/openapi.json), a router per domain."""
 
+from django.db import InterfaceError, OperationalError
 from ninja import NinjaAPI
 
 from config.health import router as health_router
+from config.outage import api_database_unavailable
 from courses.catalog.api import router as courses_router
+from courses.certificates.api import router as certificates_router
 from courses.learning.playback.api import router as playback_router
 from courses.learning.progress.api import router as progress_router
 from courses.learning.progress.heartbeat.api import router as heartbeat_router
@@ -32,6 +35,9 @@ class CourseAPI(NinjaAPI):
 
 
 api = CourseAPI(title="Course platform API", version="1", urls_namespace="api")
+# The database unreachable: 503 with Retry-After, which the player's beacon resends later.
+for _error in (OperationalError, InterfaceError):
+    api.add_exception_handler(_error, api_database_unavailable)
 api.add_router("", health_router)
 api.add_router("", courses_router)
 api.add_router("", studio_router)
@@ -39,3 +45,4 @@ api.add_router("", playback_router)
 api.add_router("", heartbeat_router)
 api.add_router("", progress_router)
 api.add_router("", media_router)
+api.add_router("", certificates_router)

@@ -6,6 +6,9 @@ from django.urls import include, path
 from config.api import api
 from courses.articles.sitemaps import SITEMAPS
 
+# A database error raised outside a view (e.g. saving a session) answers 503, not 500.
+handler500 = "config.outage.server_error"
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("courses.accounts.urls")),
@@ -16,5 +19,6 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("courses.community.urls")),
     path("", include("courses.commerce.urls")),
+    path("", include("courses.certificates.urls")),
     path("", include("courses.urls")),
 ]

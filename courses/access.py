@@ -13,6 +13,9 @@ grant that courses.learning.playback minted after asking here.
 - The public voice: anyone comments under articles; questions under a lesson are seen by
   whoever may watch it and asked by enrolled learners; staff with `courses.change_comment`
   moderate and answer (their replies are marked as the instructor's).
+- Certificates: a learner claims their own once every lesson is complete and downloads only
+  their own; the verification page is public; staff with `courses.change_certificate`
+  list and revoke them.
 - Staff actions are Django model permissions, not only `is_staff`: a staff account
   without `courses.change_lesson` cannot use the studio, and one without
   `courses.view_lessonprogress` cannot read analytics. Superusers have every permission.
@@ -39,6 +42,7 @@ VIEW_ORDERS_PERMISSION = "courses.view_order"
 REFUND_ORDERS_PERMISSION = "courses.refund_order"
 MANAGE_CODES_PERMISSION = "courses.add_accesscode"
 MODERATE_PERMISSION = "courses.change_comment"
+CERTIFICATES_PERMISSION = "courses.change_certificate"
 
 
 def is_enrolled(*, user, course: Course | int) -> bool:
@@ -124,6 +128,16 @@ def can_manage_codes(user) -> bool:
 def can_moderate(user) -> bool:
     """The studio inbox: approve or reject comments, answer learners' questions."""
     return _staff_with(user, MODERATE_PERMISSION)
+
+
+def can_manage_certificates(user) -> bool:
+    """The studio's certificates list: look them up, revoke one (after a refund, say)."""
+    return _staff_with(user, CERTIFICATES_PERMISSION)
+
+
+def can_download_certificate(*, user, owner_id: int) -> bool:
+    """A certificate's PDF: its learner, and staff who manage certificates."""
+    return bool(user.is_authenticated and (user.pk == owner_id or can_manage_certificates(user)))
 
 
 def can_see_questions(*, user, lesson: Lesson) -> bool:

@@ -128,7 +128,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-# Each domain registers its own models: articles, community (comments, questions), commerce.
+# Each domain registers its own models: articles, certificates, community, commerce.
 from courses.articles import admin as articles_admin  # noqa: E402,F401
+from courses.certificates import admin as certificates_admin  # noqa: E402,F401
 from courses.commerce import admin as commerce_admin  # noqa: E402,F401
 from courses.community import admin as community_admin  # noqa: E402,F401

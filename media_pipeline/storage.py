@@ -8,6 +8,7 @@ import functools
 import logging
 import math
 import mimetypes
+import urllib.parse
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -236,7 +237,16 @@ def objects_delete(keys: list[str]) -> None:
         )
 
 
-def presigned_get_url(key: str, *, expires_s: int) -> str:
+def presigned_get_url(key: str, *, expires_s: int, filename: str | None = None) -> str:
+    """A browser's GET of ``key``; with ``filename``, saved under that name (the store sends
+    it as Content-Disposition: an RFC 5987 UTF-8 name, with an ASCII fallback)."""
+    params = {"Bucket": bucket(), "Key": key}
+    if filename:
+        ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
+        params["ResponseContentDisposition"] = (
+            f"attachment; filename=\"{ascii_name}\"; "
+            f"filename*=UTF-8''{urllib.parse.quote(filename, safe='')}"
+        )
     return s3_public_client().generate_presigned_url(
-        "get_object", Params={"Bucket": bucket(), "Key": key}, ExpiresIn=expires_s
+        "get_object", Params=params, ExpiresIn=expires_s
     )

@@ -51,6 +51,7 @@ class InstructorFactory(UserFactory):
                 access.REFUND_ORDERS_PERMISSION,
                 access.MANAGE_CODES_PERMISSION,
                 access.MODERATE_PERMISSION,
+                access.CERTIFICATES_PERMISSION,
             )
         )
         user.user_permissions.add(*(_permission(p) for p in wanted))

@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # A database that cannot be reached answers 503 with Retry-After, not 500 (config.outage).
+    "config.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +79,10 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 # Sign-ups and password-reset e-mails per IP per hour (courses.accounts.views).
 SIGNUPS_PER_IP_PER_HOUR = env.int("SIGNUPS_PER_IP_PER_HOUR", default=10)
+# Certificates of completion: the PDF's font folder (Debian's fonts-dejavu-core) and how long
+# a download link works.
+CERTIFICATE_FONT_DIR = env.str("CERTIFICATE_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
+CERTIFICATE_URL_TTL_S = env.int("CERTIFICATE_URL_TTL_S", default=300)
 # How long a sign-up's confirmation link works (the account exists once it is opened).
 SIGNUP_LINK_MAX_AGE_S = env.int("SIGNUP_LINK_MAX_AGE_S", default=2 * 24 * 3600)
 PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=5)
@@ -127,6 +133,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,
         prepare_threshold=int(_prepare_threshold) if _prepare_threshold else None,
+        # A database host that does not answer (restarting, failing over, unreachable) makes
+        # a request fail within seconds with a 503 (config.outage), instead of holding a web
+        # worker for the operating system's TCP timeout. libpq counts whole seconds, >= 2.
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT_S", default=3),
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -267,7 +277,12 @@ else:
         "visibility_timeout": MEDIA_TRANSCODE_HARD_TIME_LIMIT_S + 3600,
     }
 # Task modules outside an app's top level (autodiscovery finds only media_pipeline.tasks).
-CELERY_IMPORTS = ["courses.accounts.tasks", "courses.commerce.tasks", "courses.community.tasks"]
+CELERY_IMPORTS = [
+    "courses.accounts.tasks",
+    "courses.certificates.tasks",
+    "courses.commerce.tasks",
+    "courses.community.tasks",
+]
 CELERY_TASK_IGNORE_RESULT = True  # state lives in the database, not in a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -9,6 +9,7 @@ from courses.models.catalog import (
     lesson_duration_s,
     validate_webvtt,
 )
+from courses.models.certificates import Certificate
 from courses.models.commerce import ORDER_TRANSITIONS, AccessCode, Coupon, Order, StripeEvent
 from courses.models.community import Comment, EmailOptOut, LessonQuestion, QuestionReply
 from courses.models.enrollment import Enrollment
@@ -18,6 +19,7 @@ __all__ = [
     "ORDER_TRANSITIONS",
     "AccessCode",
     "Article",
+    "Certificate",
     "Comment",
     "EmailOptOut",
     "LessonQuestion",

@@ -32,6 +32,16 @@ class Course(models.Model):
         default="USD",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. USD.")],
     )
+    # Continuing-education details printed on certificates of completion (all optional).
+    ce_hours = models.DecimalField(
+        "CE hours", max_digits=5, decimal_places=1, null=True, blank=True,
+        help_text="Continuing-education hours a completion is worth, e.g. 24.0.",
+    )  # fmt: skip
+    ce_provider = models.CharField(
+        "CE approval", max_length=200, blank=True,
+        help_text="Approving body and provider number, e.g. NCBTMB Approved Provider #123456.",
+    )  # fmt: skip
+    instructor_name = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

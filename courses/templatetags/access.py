@@ -31,3 +31,8 @@ def can_manage_codes(user) -> bool:
 @register.filter
 def can_moderate(user) -> bool:
     return access.can_moderate(user)
+
+
+@register.filter
+def can_manage_certificates(user) -> bool:
+    return access.can_manage_certificates(user)

@@ -218,6 +218,12 @@ def _course_summary(course: Course, states: list[LessonState]) -> CourseProgress
     )
 
 
+def course_lesson_states(*, user, course: Course) -> list[LessonState]:
+    """Every lesson of the course with the learner's progress, in one query (certificates
+    read completion from it: the same rule as every progress mark)."""
+    return _states(user=user, course_ids=[course.pk])
+
+
 def course_progress_marks(*, user, course: Course) -> dict[int, dict]:
     """{lesson_id: {"completed": bool, "watched_percent": float | None}} for course pages.
 
