@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from courses.catalog.services import curriculum_load
 from courses.commerce.services.codes import access_code_revoke, access_codes_generate
-from courses.models import Course, Enrollment, LessonProgress, Order
+from courses.models import Certificate, Course, Enrollment, LessonProgress, Order
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
 from tests.axe import AXE_JS, axe_report, axe_violations
@@ -130,9 +130,25 @@ def users(transactional_db, clip_videos) -> dict:
     codes[0].redeemed_by, codes[0].redeemed_at = learner, now
     codes[0].save(update_fields=["redeemed_by", "redeemed_at"])
     access_code_revoke(access_code=codes[1])
+    # A graduate: every lesson complete, so the certificate page shows its claim form; and
+    # two certificates for the public check, one valid and one revoked.
+    graduate = UserFactory(username="graduate", first_name="Grace", last_name="Okafor")
+    Enrollment.objects.create(user=graduate, course=course)
+    for lesson in lessons.values():
+        LessonProgress.objects.create(
+            user=graduate, lesson=lesson, intervals=[[0, 100_000]] if lesson.video_id else [],
+            marked_complete_at=None if lesson.video_id else now, last_watched_at=now,
+        )  # fmt: skip
+    for code, revoked in (("A2B3-C4D5-E6F7", None), ("R2R3-R4R5-R6R7", now)):
+        Certificate.objects.create(
+            user=learner, course=course, code=code, full_name="Lena Learner",
+            course_title=course.title, ce_hours=24, completed_on=now.date(), revoked_at=revoked,
+            revoked_reason="Refunded" if revoked else "",
+        )  # fmt: skip
     return {
         "anonymous": None,
         "learner": learner,
+        "graduate": graduate,
         "buyer": UserFactory(username="buyer"),
         "instructor": InstructorFactory(username="instructor"),
     }
@@ -191,6 +207,13 @@ def submit_good_signup(page) -> None:
     page.wait_for_selector("text=Check your inbox")
 
 
+def submit_blank_name(page) -> None:
+    page.fill("#id_full_name", "   ")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Claim my certificate").click()
+    page.wait_for_selector("#name-error")
+
+
 def open_signup_link(page) -> None:
     """The confirmation page a sign-up's e-mail links to (read from Django's test outbox)."""
     submit_good_signup(page)
@@ -233,6 +256,13 @@ PAGES = [
     ("receipt", "learner", "/orders/ORD-A11Y-0001/", 200, None),
     ("studio-orders", "instructor", "/studio/orders/", 200, None),
     ("studio-codes", "instructor", f"/studio{COURSE}/codes/", 200, None),
+    ("certificate-progress", "buyer", f"{COURSE}/certificate/", 200, None),
+    ("certificate-claim", "graduate", f"{COURSE}/certificate/", 200, None),
+    ("certificate-claim-refused", "graduate", f"{COURSE}/certificate/", 200, submit_blank_name),
+    ("certificate-valid", "anonymous", "/certificates/A2B3-C4D5-E6F7/", 200, None),
+    ("certificate-revoked", "anonymous", "/certificates/R2R3-R4R5-R6R7/", 200, None),
+    ("certificate-unknown", "anonymous", "/certificates/ZZZZ-ZZZZ-ZZZZ/", 404, None),
+    ("studio-certificates", "instructor", "/studio/certificates/", 200, None),
 ]
 
 
