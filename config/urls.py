@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("courses.community.urls")),
     path("", include("courses.commerce.urls")),
     path("", include("courses.certificates.urls")),
+    path("", include("courses.learning.notes.urls")),
     path("", include("courses.urls")),
 ]

@@ -140,6 +140,12 @@ def can_download_certificate(*, user, owner_id: int) -> bool:
     return bool(user.is_authenticated and (user.pk == owner_id or can_manage_certificates(user)))
 
 
+def can_take_notes(*, user, lesson: Lesson) -> bool:
+    """Notes at moments of a lesson: whoever may record progress on it (enrolled, or staff);
+    each sees only their own."""
+    return bool(user.is_authenticated) and can_record(user=user, lesson=lesson)
+
+
 def can_see_questions(*, user, lesson: Lesson) -> bool:
     """A lesson's questions are as open as the lesson: public on previews, else enrolled."""
     return can_watch(user=user, lesson=lesson)

@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from courses.catalog.services import curriculum_load
 from courses.commerce.services.codes import access_code_revoke, access_codes_generate
-from courses.models import Certificate, Course, Enrollment, LessonProgress, Order
+from courses.models import (
+    Certificate,
+    Course,
+    Enrollment,
+    LessonNote,
+    LessonProgress,
+    Order,
+)
 from media_pipeline.models import Rendition, Video, VideoVersion
 from media_pipeline.processing.pipeline import version_process
 from tests.axe import AXE_JS, axe_report, axe_violations
@@ -130,6 +137,10 @@ def users(transactional_db, clip_videos) -> dict:
     codes[0].redeemed_by, codes[0].redeemed_at = learner, now
     codes[0].save(update_fields=["redeemed_by", "redeemed_at"])
     access_code_revoke(access_code=codes[1])
+    LessonNote.objects.create(
+        user=learner, lesson=lessons[PAID_LESSON], time_s=1.5, body="Soft *hands*",
+        body_html="<p>Soft <em>hands</em></p>",
+    )  # fmt: skip
     # A graduate: every lesson complete, so the certificate page shows its claim form; and
     # two certificates for the public check, one valid and one revoked.
     graduate = UserFactory(username="graduate", first_name="Grace", last_name="Okafor")
@@ -207,6 +218,12 @@ def submit_good_signup(page) -> None:
     page.wait_for_selector("text=Check your inbox")
 
 
+def open_note_form(page) -> None:
+    see_chapters(page)
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_selector("[data-note-form]:not([hidden])")
+
+
 def submit_blank_name(page) -> None:
     page.fill("#id_full_name", "   ")
     with page.expect_navigation():
@@ -263,6 +280,8 @@ PAGES = [
     ("certificate-revoked", "anonymous", "/certificates/R2R3-R4R5-R6R7/", 200, None),
     ("certificate-unknown", "anonymous", "/certificates/ZZZZ-ZZZZ-ZZZZ/", 404, None),
     ("studio-certificates", "instructor", "/studio/certificates/", 200, None),
+    ("note-form", "learner", f"{COURSE}/lessons/{PAID_LESSON}/", 200, open_note_form),
+    ("my-notes", "learner", f"{COURSE}/notes/", 200, None),
 ]
 
 

@@ -1,55 +1,24 @@
-"""The certificate as a one-page PDF (reportlab), with a QR code of its verification URL.
-
-Fonts: DejaVu (Debian's fonts-dejavu-core, in the image) covers the names people have, far
-beyond Latin-1; where it is missing, reportlab's own Bitstream Vera (the same design, Latin-1
-only) is used. The standard PDF fonts are not, as they cannot print most names outside
-Western Europe.
-"""
+"""The certificate as a one-page PDF (reportlab), with a QR code of its verification URL,
+in the site's PDF fonts (courses.pdf_fonts)."""
 
 from __future__ import annotations
 
-import functools
 import io
-import logging
-from pathlib import Path
 
-import reportlab
-from django.conf import settings
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from courses.models import Certificate
-
-logger = logging.getLogger(__name__)
+from courses.pdf_fonts import pdf_fonts
 
 INK = HexColor("#1f2933")
 MUTED = HexColor("#52606d")
 ACCENT = HexColor("#2f6f62")
-
-
-@functools.cache
-def _fonts() -> tuple[str, str]:
-    """(regular, bold) font names registered with reportlab."""
-    candidates = [
-        (Path(settings.CERTIFICATE_FONT_DIR), "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-        (Path(reportlab.__file__).parent / "fonts", "Vera.ttf", "VeraBd.ttf"),
-    ]
-    for folder, regular, bold in candidates:
-        if (folder / regular).exists() and (folder / bold).exists():
-            pdfmetrics.registerFont(TTFont("CertSans", str(folder / regular)))
-            pdfmetrics.registerFont(TTFont("CertSans-Bold", str(folder / bold)))
-            if regular.startswith("Vera"):
-                logger.warning("DejaVu fonts not found in %s: names outside Latin-1 will "
-                               "not print (install fonts-dejavu-core)", folder)  # fmt: skip
-            return "CertSans", "CertSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -67,7 +36,7 @@ def _hours(certificate: Certificate) -> str:
 
 
 def certificate_pdf_render(*, certificate: Certificate, verify_url: str) -> bytes:
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     out = io.BytesIO()
     width, height = landscape(A4)
     canvas = Canvas(out, pagesize=(width, height), pageCompression=1)

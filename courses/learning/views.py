@@ -8,6 +8,7 @@ from courses import access
 from courses.catalog.selectors import lesson_get, lesson_neighbours
 from courses.community.forms import QuestionForm, ReplyForm
 from courses.community.selectors import lesson_questions
+from courses.learning.notes.selectors import lesson_notes
 from courses.learning.playback.links import playback_url, time_param
 from courses.learning.playback.selectors import lesson_chapters, lesson_video_status
 from courses.learning.progress.selectors import progress_marks
@@ -73,6 +74,17 @@ def lesson_detail_render(
             reverse("api:lesson_progress_beat", kwargs={"lesson_id": lesson.pk})
             if records and status and status.playable
             else ""
+        ),
+        # Notes at moments of the video: for whoever records progress here.
+        "notes_url": (
+            reverse("api:lesson_note_create", kwargs={"lesson_id": lesson.pk})
+            if records and status and status.playable
+            else ""
+        ),
+        "notes": (
+            lesson_notes(user=request.user, lesson=lesson)
+            if records and status and status.playable
+            else []
         ),
         "complete_url": (
             reverse("api:lesson_complete_mark", kwargs={"lesson_id": lesson.pk})

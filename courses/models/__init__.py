@@ -14,6 +14,7 @@ from courses.models.commerce import ORDER_TRANSITIONS, AccessCode, Coupon, Order
 from courses.models.community import Comment, EmailOptOut, LessonQuestion, QuestionReply
 from courses.models.enrollment import Enrollment
 from courses.models.learning import LessonProgress, TechniquePractice
+from courses.models.notes import NOTE_MAX_CHARS, LessonNote
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -31,6 +32,8 @@ __all__ = [
     "Enrollment",
     "Lesson",
     "LessonCaption",
+    "LessonNote",
+    "NOTE_MAX_CHARS",
     "LessonProgress",
     "Technique",
     "TechniquePractice",

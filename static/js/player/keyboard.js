@@ -1,5 +1,6 @@
 // Keyboard shortcuts: space/K play-pause, ←/→ skip 5 s, ↑/↓ volume, F full screen, M mute,
-// C captions, comma/full stop one frame back/on while paused (the player's help text says so).
+// C captions, comma/full stop one frame back/on while paused, N add a note where notes are
+// kept (the player's help text says so).
 
 const SKIP_S = 5;
 const VOLUME_STEP = 0.1;
@@ -19,6 +20,7 @@ export function bindKeys(player) {
     c: () => player.captions.available && player.captions.toggle(),
     ",": () => player.stepFrame(-1),
     ".": () => player.stepFrame(1),
+    n: () => player.root.dispatchEvent(new CustomEvent("addnote")),
   };
   const handler = (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;

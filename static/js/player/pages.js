@@ -3,6 +3,7 @@
 
 import { renderLessonMark } from "../progress-beacon.js";
 import { CoursePlayer } from "./core.js";
+import { initNotes } from "./notes.js";
 import { startTimeFromLocation } from "./start-time.js";
 
 function exposeForTests(player) {
@@ -27,6 +28,7 @@ export function initLessonPage() {
     chapterList: document.querySelector("[data-chapter-list]"),
   });
   exposeForTests(player);
+  initNotes(player, document.querySelector("[data-notes]"));
   const mark = document.querySelector("[data-lesson-progress]");
   if (mark) {
     root.addEventListener("lessonprogress", (event) => renderLessonMark(mark, event.detail));

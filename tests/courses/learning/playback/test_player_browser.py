@@ -706,3 +706,43 @@ def test_beats_queued_offline_go_as_one_and_deferred_ranges_are_sent_again(brows
     assert result["next"]["ranges"] == [[25, 32]]  # the deferred 5 s, joined by what followed
     assert result["queueLeft"] == 0 and result["stats"]["deferred"] == 1
     assert page.errors == []
+
+
+def test_a_note_added_while_playing_is_kept_and_seeks_there(
+    browser, live_server, course, learner, lesson_video
+):
+    """Issue 15: "Add note" captures the moment; after a reload the note is listed with its
+    text and time, and clicking it puts the player there."""
+    from courses.models import LessonNote
+
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, learner)
+    open_lesson(page, live_server, course.paid)
+    page.click('.player__controls [data-action="play"]')
+    wait_for_time(page, 6)
+    page.get_by_role("button", name=re.compile(r"^Add note")).click()
+    at = player_state(page)["t"]
+    assert player_state(page)["paused"]  # typing while the lesson runs on loses the moment
+    page.fill("[data-note-body]", "Fingertips *resting* on the parietals")
+    page.get_by_role("button", name="Save note").click()
+    page.wait_for_selector("[data-note-id]")
+    note = LessonNote.objects.get(user=learner)
+    assert abs(note.time_s - at) < 0.05 and note.body.startswith("Fingertips")
+
+    page.reload()
+    page.wait_for_selector("[data-player][data-player-ready]", timeout=PLAY_TIMEOUT_MS)
+    item = page.locator("[data-note]").first
+    assert "Fingertips resting on the parietals" in item.inner_text()
+    label = item.locator("[data-note-seek]").inner_text()
+    assert label == f"0:{round(at):02d}", label
+    page.evaluate("() => window.coursePlayer.player.seek(1)")
+    item.locator("[data-note-seek]").click()
+    page.wait_for_function(
+        f"() => Math.abs(window.coursePlayer.video.currentTime - {note.time_s}) < 0.5",
+        timeout=PLAY_TIMEOUT_MS,
+    )
+    # The N key opens the form at the current moment too.
+    page.locator("[data-player]").focus()
+    page.keyboard.press("n")
+    page.wait_for_selector("[data-note-form]:not([hidden])")
+    assert page.errors == []
