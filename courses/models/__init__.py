@@ -15,6 +15,7 @@ from courses.models.community import Comment, EmailOptOut, LessonQuestion, Quest
 from courses.models.enrollment import Enrollment
 from courses.models.learning import LessonProgress, TechniquePractice
 from courses.models.notes import NOTE_MAX_CHARS, LessonNote
+from courses.models.player import PlayerSettings
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -35,6 +36,7 @@ __all__ = [
     "LessonNote",
     "NOTE_MAX_CHARS",
     "LessonProgress",
+    "PlayerSettings",
     "Technique",
     "TechniquePractice",
     "lesson_duration_s",

@@ -9,7 +9,10 @@ export class Captions {
     this.button = player.$('[data-action="captions"]');
     this.languageWrap = player.$("[data-captions-language-wrap]");
     this.select = player.$('[data-control="captions-language"]');
-    this.select.addEventListener("change", () => this.show(true));
+    this.select.addEventListener("change", () => {
+      this.show(true);
+      this.announce();
+    });
   }
 
   /** The grant's captions: [{label, language, url}]. */
@@ -25,7 +28,9 @@ export class Captions {
         src: caption.url,
       });
       this.video.append(track);
-      this.select.append(new Option(caption.label, String(index)));
+      const option = new Option(caption.label, String(index));
+      option.dataset.language = caption.language;
+      this.select.append(option);
     });
     for (const track of this.video.textTracks) track.mode = "hidden";
     this.button.hidden = captions.length === 0;
@@ -54,5 +59,13 @@ export class Captions {
 
   toggle() {
     this.show(!this.on);
+    this.announce();
+  }
+
+  /** A change the learner made (not one applied from their settings): settings.js saves it. */
+  announce() {
+    const option = this.select.selectedOptions[0];
+    const detail = { captions: this.on, captions_language: option?.dataset.language || "" };
+    this.player.root.dispatchEvent(new CustomEvent("captionschange", { detail }));
   }
 }

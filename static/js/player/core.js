@@ -15,6 +15,7 @@ import { Picture } from "./picture.js";
 import { PracticeLoop } from "./practice-loop.js";
 import { ProgressBeacon } from "./progress-beacon.js";
 import { SeekPreview } from "./seek-preview.js";
+import { PlayerSettings } from "./settings.js";
 
 const FRAME_S = 1 / 30;
 
@@ -43,6 +44,7 @@ export class CoursePlayer {
     this.previews = new SeekPreview(this);
     this.picture = new Picture(this);
     this.chapters = new Chapters(this);
+    this.settings = new PlayerSettings(this);
     this.bindControls();
     this.bindVideo();
     bindKeys(this);
@@ -77,6 +79,7 @@ export class CoursePlayer {
     if (!grant) return;
     this.video.poster = grant.poster_url || "";
     this.captions.setTracks(grant.captions || []);
+    this.settings.applyCaptions();
     this.previews.load(grant.thumbnails_url);
     if (!this.chapterList) this.chapters.load(grant.chapters_url);
     // A ?t= / #t= link wins over where the learner left off.
@@ -84,6 +87,7 @@ export class CoursePlayer {
     this.showResumed(startAt == null ? grant.resume_at_s : null);
     this.trackProgress(progressUrl);
     if (!this.source.attach(grant.master_url, start)) return;
+    this.settings.applyPlayback();
     this.controls.hidden = false;
     this.hideMessage();
     this.chapters.renderMarks();

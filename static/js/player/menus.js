@@ -38,6 +38,7 @@ export class PlayerMenus {
     select.value = String(hls.autoLevelEnabled ? -1 : hls.currentLevel);
     this.player.$("[data-quality-wrap]").hidden = levels.length < 2;
     this.updateQualityLabel();
+    this.player.settings.applyQuality();
   }
 
   updateQualityLabel() {

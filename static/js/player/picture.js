@@ -17,7 +17,12 @@ export class Picture {
   }
 
   toggleMirror() {
-    const on = !this.video.classList.contains("is-mirrored");
+    this.setMirror(!this.video.classList.contains("is-mirrored"));
+    const detail = { mirror: this.video.classList.contains("is-mirrored") };
+    this.root.dispatchEvent(new CustomEvent("mirrorchange", { detail }));
+  }
+
+  setMirror(on) {
     this.video.classList.toggle("is-mirrored", on);
     this.mirrorButton.setAttribute("aria-pressed", String(on));
   }

@@ -746,3 +746,64 @@ def test_a_note_added_while_playing_is_kept_and_seeks_there(
     page.keyboard.press("n")
     page.wait_for_selector("[data-note-form]:not([hidden])")
     assert page.errors == []
+
+
+def test_player_settings_follow_the_learner_to_another_device(
+    browser, live_server, course, learner, lesson_video
+):
+    """Issue 15: speed, mirror and volume changed on one device (a browser context) are there
+    when the lesson opens on another, without a reload on the first."""
+    from courses.models import PlayerSettings
+
+    attach(lesson_video, course.paid)
+    laptop = new_page(browser, live_server, learner)
+    open_lesson(laptop, live_server, course.paid)
+    with laptop.expect_response(lambda r: r.url.endswith("/api/me/player-settings")) as saved:
+        laptop.select_option('[data-control="speed"]', "1.5")
+        laptop.click('[data-action="mirror"]')
+        laptop.evaluate("() => { window.coursePlayer.video.volume = 0.4; }")
+    assert saved.value.status == 200
+    deadline = time.monotonic() + 10
+    while True:
+        row = PlayerSettings.objects.filter(user=learner).first()
+        if row and (row.speed, row.mirror, row.volume) == (1.5, True, 0.4):
+            break
+        assert time.monotonic() < deadline, row and (row.speed, row.mirror, row.volume)
+        time.sleep(0.2)
+
+    phone = new_page(browser, live_server, learner, viewport={"width": 390, "height": 844})
+    open_lesson(phone, live_server, course.paid)
+    state = phone.evaluate(
+        """() => ({
+            rate: window.coursePlayer.video.playbackRate,
+            volume: window.coursePlayer.video.volume,
+            speedMenu: document.querySelector('[data-control="speed"]').value,
+            mirrored: document.querySelector('[data-action="mirror"]').getAttribute("aria-pressed"),
+        })"""
+    )
+    assert state == {"rate": 1.5, "volume": 0.4, "speedMenu": "1.5", "mirrored": "true"}
+    # It keeps its speed when it plays, and a change there goes back to the server too.
+    phone.click('.player__controls [data-action="play"]')
+    wait_for_time(phone, 2)
+    assert player_state(phone)["errors"] == []
+    assert phone.evaluate("() => window.coursePlayer.video.playbackRate") == 1.5
+    assert laptop.errors == [] and phone.errors == []
+
+
+def test_anonymous_preview_settings_stay_in_the_browser(
+    browser, live_server, course, lesson_video
+):
+    from courses.models import PlayerSettings
+
+    attach(lesson_video, course.preview)
+    page = new_page(browser, live_server)
+    open_lesson(page, live_server, course.preview)
+    page.select_option('[data-control="speed"]', "0.75")
+    page.wait_for_function(
+        "() => JSON.parse(localStorage.getItem('course-player-settings') || '{}').speed === 0.75"
+    )
+    page.reload()
+    page.wait_for_selector("[data-player][data-player-ready]", timeout=PLAY_TIMEOUT_MS)
+    assert page.evaluate("() => window.coursePlayer.video.playbackRate") == 0.75
+    assert not PlayerSettings.objects.exists()
+    assert page.errors == []
