@@ -83,6 +83,7 @@ SIGNUPS_PER_IP_PER_HOUR = env.int("SIGNUPS_PER_IP_PER_HOUR", default=10)
 # a download link works.
 CERTIFICATE_FONT_DIR = env.str("CERTIFICATE_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
 CERTIFICATE_URL_TTL_S = env.int("CERTIFICATE_URL_TTL_S", default=300)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # How long a sign-up's confirmation link works (the account exists once it is opened).
 SIGNUP_LINK_MAX_AGE_S = env.int("SIGNUP_LINK_MAX_AGE_S", default=2 * 24 * 3600)
 PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=5)
@@ -282,6 +283,7 @@ CELERY_IMPORTS = [
     "courses.certificates.tasks",
     "courses.commerce.tasks",
     "courses.community.tasks",
+    "courses.reminders.tasks",
 ]
 CELERY_TASK_IGNORE_RESULT = True  # state lives in the database, not in a result backend
 CELERY_TASK_ACKS_LATE = True
@@ -292,6 +294,11 @@ CELERY_TASK_ROUTES = {"media_pipeline.tasks.video_version_process": {"queue": "t
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Weekly reminders go in batches through the day; each learner gets one a week at most.
+    "reminders-send": {
+        "task": "courses.reminders.tasks.reminders_send",
+        "schedule": env.int("REMINDER_INTERVAL_S", default=3600),
+    },
     "accounts-sessions-clear": {
         "task": "courses.accounts.tasks.sessions_clear",
         "schedule": env.int("SESSIONS_CLEAR_INTERVAL_S", default=24 * 3600),

@@ -15,6 +15,7 @@ from courses.enrollment.selectors import user_courses
 from courses.enrollment.services import EnrollmentError, enrollment_create
 from courses.learning.progress.selectors import dashboard_progress
 from courses.models import Course
+from courses.reminders.services import reminders_subscribed
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,5 +51,9 @@ def enroll(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     courses = list(user_courses(user=request.user))
-    context = {"courses": courses, **dashboard_progress(user=request.user, courses=courses)}
+    context = {
+        "courses": courses,
+        "reminders_on": reminders_subscribed(user=request.user),
+        **dashboard_progress(user=request.user, courses=courses),
+    }
     return render(request, "courses/dashboard.html", context)

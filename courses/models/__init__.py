@@ -16,6 +16,7 @@ from courses.models.enrollment import Enrollment
 from courses.models.learning import LessonProgress, TechniquePractice
 from courses.models.notes import NOTE_MAX_CHARS, LessonNote
 from courses.models.player import PlayerSettings
+from courses.models.reminders import ReminderSent, ReminderSubscription
 
 __all__ = [
     "ORDER_TRANSITIONS",
@@ -37,6 +38,8 @@ __all__ = [
     "NOTE_MAX_CHARS",
     "LessonProgress",
     "PlayerSettings",
+    "ReminderSent",
+    "ReminderSubscription",
     "Technique",
     "TechniquePractice",
     "lesson_duration_s",

@@ -92,6 +92,7 @@ class EmailOptOut(models.Model):
     class Kind(models.TextChoices):
         ANSWERS = "answers", "Answers to questions I ask or follow"
         DIGEST = "digest", "Moderation digest (staff)"
+        REMINDERS = "reminders", "Weekly study and practice reminders"
 
     email = models.EmailField()
     kind = models.CharField(max_length=20, choices=Kind.choices)

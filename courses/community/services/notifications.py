@@ -45,14 +45,14 @@ def unsubscribe(*, token: str) -> tuple[str, str]:
     return email, kind
 
 
-def _opted_out(emails: list[str], kind: str) -> set[str]:
+def emails_opted_out(emails: list[str], kind: str) -> set[str]:
     lowered = [e.lower() for e in emails]
     return set(
         EmailOptOut.objects.filter(kind=kind, email__in=lowered).values_list("email", flat=True)
     )
 
 
-def _message(*, to: str, kind: str, subject: str, template: str, context: dict):
+def mail_with_unsubscribe(*, to: str, kind: str, subject: str, template: str, context: dict):
     link = unsubscribe_url(email=to, kind=kind)
     context = {**context, "unsubscribe_url": link, "site_url": settings.SITE_URL.rstrip("/")}
     message = EmailMultiAlternatives(
@@ -82,11 +82,11 @@ def answer_notify_send(*, reply_id: int) -> int:
         return 0
     question = reply.question
     followers = [user for user in question.followers.exclude(pk=reply.user_id).exclude(email="")]
-    opted_out = _opted_out([u.email for u in followers], EmailOptOut.Kind.ANSWERS)
+    opted_out = emails_opted_out([u.email for u in followers], EmailOptOut.Kind.ANSWERS)
     lesson = question.lesson
     lesson_url = reverse("courses:lesson_detail", args=[lesson.course.slug, lesson.number])
     messages = [
-        _message(
+        mail_with_unsubscribe(
             to=user.email,
             kind=EmailOptOut.Kind.ANSWERS,
             subject=f"{'The instructor answered' if reply.by_instructor else 'A new reply to'} "
@@ -139,10 +139,10 @@ def moderation_digest_send() -> int:
         Comment.objects.filter(pk__in=[c.pk for c in comments]).update(digested_at=now)
         LessonQuestion.objects.filter(pk__in=[q.pk for q in questions]).update(digested_at=now)
         readers = moderators()
-        opted_out = _opted_out([u.email for u in readers], EmailOptOut.Kind.DIGEST)
+        opted_out = emails_opted_out([u.email for u in readers], EmailOptOut.Kind.DIGEST)
         inbox_url = settings.SITE_URL.rstrip("/") + reverse("community:studio_inbox")
         messages = [
-            _message(
+            mail_with_unsubscribe(
                 to=user.email,
                 kind=EmailOptOut.Kind.DIGEST,
                 subject=f"{len(comments)} comment{'s' if len(comments) != 1 else ''} and "
