@@ -78,6 +78,10 @@ class VideoVersion(models.Model):
     poster_key = models.CharField(max_length=512, blank=True)
     sprite_key = models.CharField(max_length=512, blank=True)
     thumbnails_vtt_key = models.CharField(max_length=512, blank=True)
+    # The offline copy: an MP4 remuxed from the rendition at or below 720p (processing.download).
+    download_key = models.CharField(max_length=512, blank=True)
+    download_size = models.BigIntegerField(default=0)
+    download_rendition = models.CharField(max_length=16, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)

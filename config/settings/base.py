@@ -84,6 +84,9 @@ SIGNUPS_PER_IP_PER_HOUR = env.int("SIGNUPS_PER_IP_PER_HOUR", default=10)
 CERTIFICATE_FONT_DIR = env.str("CERTIFICATE_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
 CERTIFICATE_URL_TTL_S = env.int("CERTIFICATE_URL_TTL_S", default=300)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+# Offline downloads of lesson videos: per learner per 24 hours, and how long a link works.
+DOWNLOADS_PER_DAY = env.int("DOWNLOADS_PER_DAY", default=10)
+DOWNLOAD_URL_TTL_S = env.int("DOWNLOAD_URL_TTL_S", default=300)
 # How long a sign-up's confirmation link works (the account exists once it is opened).
 SIGNUP_LINK_MAX_AGE_S = env.int("SIGNUP_LINK_MAX_AGE_S", default=2 * 24 * 3600)
 PASSWORD_RESETS_PER_IP_PER_HOUR = env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=5)

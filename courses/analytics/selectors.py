@@ -26,6 +26,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from django.db.models import Count
+
 from courses.learning.progress import intervals as iv
 from courses.learning.progress import rules
 from courses.learning.progress.selectors import lessons_with_durations
@@ -33,6 +35,7 @@ from courses.models import (
     Course,
     Enrollment,
     Lesson,
+    LessonDownload,
     LessonProgress,
     Technique,
     lesson_duration_s,
@@ -66,6 +69,8 @@ class LessonStats:
     dropoff: list[float] = field(default_factory=list)  # BUCKETS shares, 0-1
     heat: list[int] = field(default_factory=list)  # plays per second, summed
     techniques: list[TechniqueStats] = field(default_factory=list)
+    downloads: int = 0  # offline copies handed out
+    downloaded_by: int = 0  # learners who downloaded it
 
     @property
     def has_video(self) -> bool:
@@ -149,7 +154,7 @@ def _lesson_stats(
 
 
 def course_stats(*, course: Course) -> CourseStats:
-    """Analytics for one course (published or not), in four queries."""
+    """Analytics for one course (published or not), in five queries."""
     enrolled = Enrollment.objects.filter(course=course).count()
     lessons = list(lessons_with_durations([course.pk]))
     techniques: dict[int, list[Technique]] = {}
@@ -163,14 +168,21 @@ def course_stats(*, course: Course) -> CourseStats:
     )
     for row in progress:
         rows.setdefault(row.lesson_id, []).append(row)
-    return CourseStats(
-        course=course,
-        enrolled=enrolled,
-        lessons=[
-            _lesson_stats(lesson, enrolled, rows.get(lesson.pk, []), techniques.get(lesson.pk, []))
-            for lesson in lessons
-        ],
-    )
+    downloads = {
+        d["lesson_id"]: d
+        for d in LessonDownload.objects.filter(lesson__course=course)
+        .values("lesson_id")
+        .annotate(n=Count("id"), people=Count("user_id", distinct=True))
+    }
+    stats = [
+        _lesson_stats(lesson, enrolled, rows.get(lesson.pk, []), techniques.get(lesson.pk, []))
+        for lesson in lessons
+    ]
+    for lesson_stats in stats:
+        counted = downloads.get(lesson_stats.lesson.pk)
+        if counted:
+            lesson_stats.downloads, lesson_stats.downloaded_by = counted["n"], counted["people"]
+    return CourseStats(course=course, enrolled=enrolled, lessons=stats)
 
 
 CSV_HEADER = [

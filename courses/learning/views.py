@@ -8,6 +8,7 @@ from courses import access
 from courses.catalog.selectors import lesson_get, lesson_neighbours
 from courses.community.forms import QuestionForm, ReplyForm
 from courses.community.selectors import lesson_questions
+from courses.learning.downloads.selectors import download_offer
 from courses.learning.notes.selectors import lesson_notes
 from courses.learning.playback.links import playback_url, time_param
 from courses.learning.playback.selectors import lesson_chapters, lesson_video_status
@@ -86,6 +87,8 @@ def lesson_detail_render(
             if records and status and status.playable
             else []
         ),
+        # The offline copy, where the course (or this lesson) allows it.
+        "download": download_offer(lesson) if records and status and status.playable else None,
         "complete_url": (
             reverse("api:lesson_complete_mark", kwargs={"lesson_id": lesson.pk})
             if records and lesson.video_id is None

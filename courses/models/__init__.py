@@ -12,6 +12,7 @@ from courses.models.catalog import (
 from courses.models.certificates import Certificate
 from courses.models.commerce import ORDER_TRANSITIONS, AccessCode, Coupon, Order, StripeEvent
 from courses.models.community import Comment, EmailOptOut, LessonQuestion, QuestionReply
+from courses.models.downloads import LessonDownload
 from courses.models.enrollment import Enrollment
 from courses.models.learning import LessonProgress, TechniquePractice
 from courses.models.notes import NOTE_MAX_CHARS, LessonNote
@@ -34,6 +35,7 @@ __all__ = [
     "Enrollment",
     "Lesson",
     "LessonCaption",
+    "LessonDownload",
     "LessonNote",
     "NOTE_MAX_CHARS",
     "LessonProgress",

@@ -42,6 +42,9 @@ class Course(models.Model):
         help_text="Approving body and provider number, e.g. NCBTMB Approved Provider #123456.",
     )  # fmt: skip
     instructor_name = models.CharField(max_length=120, blank=True)
+    downloads_allowed = models.BooleanField(
+        default=False, help_text="Enrolled learners may download lesson videos to watch offline."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,6 +91,10 @@ class Lesson(models.Model):
     video = models.OneToOneField(
         Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="lesson"
     )
+    downloads = models.BooleanField(
+        null=True, blank=True,
+        help_text="Downloading this lesson: empty follows the course; yes or no overrides it.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["course", "number"]

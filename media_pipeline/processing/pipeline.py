@@ -29,7 +29,7 @@ from media_pipeline.hls.layout import (
     PLAYLIST_NAME,
 )
 from media_pipeline.models import Rendition, VideoVersion
-from media_pipeline.processing import artifacts
+from media_pipeline.processing import artifacts, download
 from media_pipeline.processing.encode.commands import build_hls_command
 from media_pipeline.processing.encode.ladder import crf_table, ladder_for
 from media_pipeline.processing.encode.runner import (
@@ -230,6 +230,11 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_
         clock.lap("publish rest")
         if keeper.lost.is_set():
             raise LeaseLost
+        offline = download.download_make(
+            out_dir=out_dir, prefix=version.output_prefix, renditions=renditions,
+            duration_s=probe.duration_s,
+        )  # fmt: skip
+        clock.lap("download copy")
         stored = side_jobs.result()
     finally:
         side_jobs.wait()  # before anyone removes the work directory it writes into
@@ -239,6 +244,9 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_
         version.poster_key = stored.poster_key
         version.sprite_key = stored.sprite_key
         version.thumbnails_vtt_key = stored.thumbnails_vtt_key
+        version.download_key = offline.key if offline else ""
+        version.download_size = offline.size if offline else 0
+        version.download_rendition = offline.rendition if offline else ""
         version.progress_percent = 100
         version.playable = True
         version.ready_at = timezone.now()
@@ -246,8 +254,8 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_
             version,
             State.READY,
             fields=(
-                "poster_key", "sprite_key", "thumbnails_vtt_key",
-                "progress_percent", "playable", "ready_at",
+                "poster_key", "sprite_key", "thumbnails_vtt_key", "download_key",
+                "download_size", "download_rendition", "progress_percent", "playable", "ready_at",
             ),
         )  # fmt: skip
         video_switch_to(version=version)
