@@ -244,7 +244,7 @@ def presigned_get_url(key: str, *, expires_s: int, filename: str | None = None) 
     if filename:
         ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
         params["ResponseContentDisposition"] = (
-            f"attachment; filename=\"{ascii_name}\"; "
+            f'attachment; filename="{ascii_name}"; '
             f"filename*=UTF-8''{urllib.parse.quote(filename, safe='')}"
         )
     return s3_public_client().generate_presigned_url(

@@ -790,9 +790,7 @@ def test_player_settings_follow_the_learner_to_another_device(
     assert laptop.errors == [] and phone.errors == []
 
 
-def test_anonymous_preview_settings_stay_in_the_browser(
-    browser, live_server, course, lesson_video
-):
+def test_anonymous_preview_settings_stay_in_the_browser(browser, live_server, course, lesson_video):
     from courses.models import PlayerSettings
 
     attach(lesson_video, course.preview)
