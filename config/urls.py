@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("courses.certificates.urls")),
     path("", include("courses.learning.notes.urls")),
     path("", include("courses.learning.downloads.urls")),
+    path("", include("courses.learning.cards.urls")),
     path("", include("courses.reminders.urls")),
     path("", include("courses.urls")),
 ]

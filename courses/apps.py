@@ -9,5 +9,7 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from courses import pagecache
         from courses.commerce import checks  # noqa: F401  (registers the system check)
+        from courses.learning.cards import receivers
 
         pagecache.signals_connect()
+        receivers.receivers_connect()

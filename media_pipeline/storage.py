@@ -15,7 +15,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -208,6 +208,15 @@ def objects_put_files(pairs: list[tuple[Path, str]], *, workers: int = 8) -> Non
 
 def object_get_to_file(key: str, path: Path) -> None:
     s3_client().download_file(bucket(), key, str(path))
+
+
+def object_get_bytes(key: str) -> bytes | None:
+    """A small object's bytes while a request waits (the request client), or None if it is
+    not there or storage does not answer in time."""
+    try:
+        return s3_request_client().get_object(Bucket=bucket(), Key=key)["Body"].read()
+    except (ClientError, BotoCoreError):
+        return None
 
 
 def object_exists(key: str) -> bool:

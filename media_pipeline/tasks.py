@@ -10,7 +10,12 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from media_pipeline.processing.enqueue import STUCK_VERSIONS_SWEEP_TASK, VERSION_PROCESS_TASK
+from media_pipeline.processing.enqueue import (
+    STUCK_VERSIONS_SWEEP_TASK,
+    VERSION_FRAME_TASK,
+    VERSION_PROCESS_TASK,
+)
+from media_pipeline.processing.frames import version_frame_extract
 from media_pipeline.processing.pipeline import TransientError, version_process
 from media_pipeline.processing.versions import stuck_versions_requeue
 from media_pipeline.uploads.sweep import uploads_abandoned_sweep
@@ -36,3 +41,8 @@ def video_version_process(self, version_id: str) -> str | None:
 @shared_task(name=STUCK_VERSIONS_SWEEP_TASK, ignore_result=True)
 def stuck_versions_sweep() -> dict[str, int]:
     return {**stuck_versions_requeue(), **uploads_abandoned_sweep()}
+
+
+@shared_task(name=VERSION_FRAME_TASK, ignore_result=True, autoretry_for=(OSError,), max_retries=3)
+def version_frame_extract_task(version_id: str, t: float) -> str | None:
+    return version_frame_extract(version_id=uuid.UUID(version_id), t=float(t))

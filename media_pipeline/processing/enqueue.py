@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 VERSION_PROCESS_TASK = "media_pipeline.tasks.video_version_process"
 STUCK_VERSIONS_SWEEP_TASK = "media_pipeline.tasks.stuck_versions_sweep"
+VERSION_FRAME_TASK = "media_pipeline.tasks.version_frame_extract"
 
 
 def _send(name: str, args: list) -> None:
@@ -35,3 +36,10 @@ def version_process_enqueue(version: VideoVersion) -> None:
 def stuck_versions_sweep_enqueue() -> None:
     """Queue a sweep for stuck versions now."""
     current_app.send_task(STUCK_VERSIONS_SWEEP_TASK)
+
+
+def version_frames_enqueue(*, version_id, times: list[float]) -> None:
+    """Queue still frames of a ready version at ``times`` once the transaction commits."""
+    version_id = str(version_id)
+    for t in times:
+        transaction.on_commit(lambda t=t: _send(VERSION_FRAME_TASK, [version_id, t]))

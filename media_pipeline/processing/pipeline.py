@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from media_pipeline.events import version_ready
 from media_pipeline.hls.layout import (
     AUDIO_BITRATE,
     AUDIO_CODEC_TAG,
@@ -259,6 +260,7 @@ def _process(version: VideoVersion, token: uuid.UUID, keeper: LeaseKeeper, work_
             ),
         )  # fmt: skip
         video_switch_to(version=version)
+    version_ready.send_robust(sender=VideoVersion, version=version)
     clock.lap("poster and sprite, rest")
     rungs_done = sum(1 for r in renditions if r.kind == Rendition.Kind.VIDEO)
     logger.info("version %s ready: %d renditions (%s)", version.pk, rungs_done, clock)
