@@ -224,6 +224,12 @@ def open_note_form(page) -> None:
     page.wait_for_selector("[data-note-form]:not([hidden])")
 
 
+def open_chapter_editor(page) -> None:
+    wait_for_studio(page)
+    page.get_by_role("link", name=f"Chapters and captions of lesson {PAID_LESSON}").click()
+    page.wait_for_selector("[data-player][data-player-ready]", timeout=READY_MS)
+
+
 def submit_blank_name(page) -> None:
     page.fill("#id_full_name", "   ")
     with page.expect_navigation():
@@ -282,6 +288,7 @@ PAGES = [
     ("studio-certificates", "instructor", "/studio/certificates/", 200, None),
     ("note-form", "learner", f"{COURSE}/lessons/{PAID_LESSON}/", 200, open_note_form),
     ("my-notes", "learner", f"{COURSE}/notes/", 200, None),
+    ("studio-chapter-editor", "instructor", "/studio/", 200, open_chapter_editor),
 ]
 
 

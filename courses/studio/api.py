@@ -7,14 +7,19 @@ courses.access.can_manage_lessons.
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from courses import access
 from courses.models import Course, Lesson
 from courses.studio.http import upload_http_error
 from courses.studio.selectors import lesson_row, studio_lessons
-from courses.studio.services import lesson_preview_set, lesson_upload_start
+from courses.studio.services import (
+    ChapterTimesError,
+    lesson_preview_set,
+    lesson_technique_times_save,
+    lesson_upload_start,
+)
 from media_pipeline.uploads.services import UploadError, upload_description
 
 DENIED = "Only staff can manage lesson videos."
@@ -64,3 +69,44 @@ def lesson_preview_post(request, lesson_id: int, payload: PreviewIn):
     lesson = get_object_or_404(Lesson, pk=lesson_id)
     lesson_preview_set(lesson=lesson, is_preview=payload.is_preview)
     return {"id": lesson.pk, "is_preview": lesson.is_preview}
+
+
+class TechniqueTimesIn(Schema):
+    techniques: list[dict]
+
+
+class TechniqueTimeOut(Schema):
+    id: int
+    number: int
+    start_s: float | None
+    end_s: float | None
+
+
+class TechniqueTimesOut(Schema):
+    techniques: list[TechniqueTimeOut]
+
+
+class TechniqueTimesRefusedOut(Schema):
+    detail: str
+    errors: dict[str, str]
+
+
+@router.post(
+    "/studio/lessons/{lesson_id}/techniques",
+    response={200: TechniqueTimesOut, 400: TechniqueTimesRefusedOut},
+    summary="Save the start and end times of a lesson's techniques (all or none)",
+)
+def lesson_technique_times_post(request, lesson_id: int, payload: TechniqueTimesIn):
+    access.api_require(request, access.can_manage_lessons, denied=DENIED)
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("video__current_version"), pk=lesson_id
+    )
+    try:
+        saved = lesson_technique_times_save(lesson=lesson, times=payload.techniques)
+    except ChapterTimesError as refused:
+        errors = {str(pk): message for pk, message in refused.errors.items()}
+        return Status(
+            400, {"detail": "Some times were refused; nothing was saved.", "errors": errors}
+        )
+    rows = [{"id": t.pk, "number": t.number, "start_s": t.start_s, "end_s": t.end_s} for t in saved]
+    return Status(200, {"techniques": rows})

@@ -805,3 +805,40 @@ def test_anonymous_preview_settings_stay_in_the_browser(browser, live_server, co
     assert page.evaluate("() => window.coursePlayer.video.playbackRate") == 0.75
     assert not PlayerSettings.objects.exists()
     assert page.errors == []
+
+
+def test_the_instructor_marks_a_technique_while_watching_and_the_lesson_shows_it(
+    browser, live_server, course, learner, lesson_video
+):
+    """Issue 15: the studio's chapter editor: [ and ] while the video plays, save, and the
+    lesson's chapters follow."""
+    from tests.factories import InstructorFactory
+
+    attach(lesson_video, course.paid)
+    page = new_page(browser, live_server, InstructorFactory())
+    page.goto(f"{live_server.url}/studio/lessons/{course.paid.pk}/editor/")
+    page.wait_for_selector("[data-player][data-player-ready]", timeout=PLAY_TIMEOUT_MS)
+    page.click('.player__controls [data-action="play"]')
+    page.wait_for_function(
+        "() => window.studioPlayer.video.currentTime > 1", timeout=PLAY_TIMEOUT_MS
+    )
+    page.keyboard.press("[")
+    start = float(page.input_value('[data-technique-row] [data-field="start_s"]'))
+    page.wait_for_function(
+        f"() => window.studioPlayer.video.currentTime > {start + 2}", timeout=PLAY_TIMEOUT_MS
+    )
+    page.get_by_role("button", name=re.compile("^Ends here")).click()
+    end = float(page.input_value('[data-technique-row] [data-field="end_s"]'))
+    assert 1 <= start < end
+    # The range is on the timeline.
+    assert page.locator(".chapter-editor__range").count() == 2
+    page.get_by_role("button", name="Save times").click()
+    page.wait_for_selector("text=Saved.")
+    technique = course.paid.techniques.get(number=1)
+    assert abs(technique.start_s - start) < 0.01 and abs(technique.end_s - end) < 0.01
+
+    lesson_page = new_page(browser, live_server, learner)
+    open_lesson(lesson_page, live_server, course.paid)
+    first = lesson_page.locator("[data-chapter]").first
+    assert abs(float(first.get_attribute("data-start")) - start) < 1
+    assert page.errors == [] and lesson_page.errors == []
