@@ -64,3 +64,23 @@ def test_the_download_rung_is_the_best_at_or_below_720p():
     assert download_rendition_choose(portrait).name == "720p"  # by the short side
     assert download_rendition_choose([rung("240p", 320, 240)]).name == "240p"
     assert download_rendition_choose([]) is None
+
+
+def test_a_replacement_makes_its_own_download_and_the_old_one_goes_with_its_version(
+    upload_file, hls_clip, seaweedfs
+):
+    from django.core.management import call_command
+
+    from media_pipeline.storage import object_exists
+
+    first = upload_file(hls_clip)
+    version_process(version_id=first.pk)
+    second = upload_file(hls_clip, video=first.video)
+    version_process(version_id=second.pk)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.download_key != second.download_key
+    assert object_exists(first.download_key) and object_exists(second.download_key)
+    call_command("purge_orphaned_media")
+    assert not object_exists(first.download_key)  # purged with the replaced version
+    assert object_exists(second.download_key)
