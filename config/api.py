@@ -7,7 +7,9 @@ from config.health import router as health_router
 from config.outage import api_database_unavailable
 from courses.catalog.api import router as courses_router
 from courses.certificates.api import router as certificates_router
+from courses.learning.notes.api import router as notes_router
 from courses.learning.playback.api import router as playback_router
+from courses.learning.playback.settings_api import router as player_settings_router
 from courses.learning.progress.api import router as progress_router
 from courses.learning.progress.heartbeat.api import router as heartbeat_router
 from courses.studio.api import router as studio_router
@@ -46,3 +48,5 @@ api.add_router("", heartbeat_router)
 api.add_router("", progress_router)
 api.add_router("", media_router)
 api.add_router("", certificates_router)
+api.add_router("", notes_router)
+api.add_router("", player_settings_router)

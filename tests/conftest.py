@@ -62,68 +62,112 @@ def process_group_stop(proc: subprocess.Popen, log) -> None:
     log.close()
 
 
+class SeaweedServer:
+    """`weed mini` with auth on, on free loopback ports, in its own process group.
+
+    stop() and start() again keep the ports and the data directory: the same store comes
+    back (the fault tests take it away in the middle of a transcode).
+    """
+
+    ACCESS_KEY, SECRET_KEY = "test-access-key", "test-secret-key"
+
+    def __init__(self, data_dir: Path, *, bucket: str) -> None:
+        self.data_dir, self.bucket = data_dir, bucket
+        self.flags, self.s3_port = _weed_port_flags()
+        self.endpoint = f"http://127.0.0.1:{self.s3_port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = None
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.SECRET_KEY,
+            region_name="us-east-1",
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+
+    def start(self, timeout: float = 60) -> "SeaweedServer":
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+        }
+        self.log = open(self.data_dir / "weed.log", "ab")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [
+                WEED,
+                "mini",
+                f"-dir={self.data_dir}",
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                "-master.telemetry=false",
+                "-admin.ui=false",
+                f"-bucket={self.bucket}",
+                *self.flags,
+            ],  # fmt: skip
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+                return self
+            except Exception:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop(sig=9)
+                    raise RuntimeError(
+                        "SeaweedFS did not start: "
+                        + (self.data_dir / "weed.log").read_text(errors="replace")[-2000:]
+                    ) from None
+                time.sleep(0.3)
+
+    def stop(self, sig: int = 15) -> None:
+        """Stop every weed process of the group (SIGKILL after 10 s) and close the log."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait(timeout=10)
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def settings_overrides(self) -> dict[str, str]:
+        return {
+            "AWS_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_S3_PUBLIC_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+        }
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
     """Start `weed mini` with auth on, point the settings at it, and yield its endpoint."""
     data_dir = tmp_path_factory.mktemp("seaweedfs")
-    access_key, secret_key = "test-access-key", "test-secret-key"
-    bucket = settings.AWS_STORAGE_BUCKET_NAME
-    flags, s3_port = _weed_port_flags()
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
-    log = open(data_dir / "weed.log", "wb")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen(
-        [
-            WEED,
-            "mini",
-            f"-dir={data_dir}",
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
-            "-master.telemetry=false",
-            "-admin.ui=false",
-            f"-bucket={bucket}",
-            *flags,
-        ],  # fmt: skip
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    endpoint = f"http://127.0.0.1:{s3_port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            client.head_bucket(Bucket=bucket)
-            break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(
-                    "SeaweedFS did not start: " + (data_dir / "weed.log").read_text()[-2000:]
-                ) from None
-            time.sleep(0.3)
-    overrides = {
-        "AWS_S3_ENDPOINT_URL": endpoint,
-        "AWS_S3_PUBLIC_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": access_key,
-        "AWS_SECRET_ACCESS_KEY": secret_key,
-    }
+    server = SeaweedServer(data_dir, bucket=settings.AWS_STORAGE_BUCKET_NAME).start()
+    overrides = server.settings_overrides()
     for name, value in overrides.items():
         setattr(settings, name, value)
     settings.STORAGES["default"]["OPTIONS"].update(
-        endpoint_url=endpoint, access_key=access_key, secret_key=secret_key
+        endpoint_url=server.endpoint,
+        access_key=server.ACCESS_KEY,
+        secret_key=server.SECRET_KEY,
     )
     # Subprocesses started by tests (Celery workers, manage.py) see the same store.
     os.environ.update(overrides)
-    yield {"endpoint": endpoint, "client": client, "bucket": bucket, "data_dir": data_dir}
-    process_group_stop(proc, log)
+    yield {
+        "endpoint": server.endpoint,
+        "client": server.client,
+        "bucket": server.bucket,
+        "data_dir": data_dir,
+    }
+    server.stop()
 
 
 @pytest.fixture
