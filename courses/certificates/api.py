@@ -62,7 +62,7 @@ def _certificate_out(certificate) -> dict:
 
 @router.get(
     "/me/courses/{slug}/certificate",
-    response={200: CertificateStatusOut, 404: DetailOut},
+    response={200: CertificateStatusOut, 401: DetailOut, 404: DetailOut},
     summary="Where the learner stands towards the course's certificate",
 )
 def certificate_status_get(request: HttpRequest, slug: str):
@@ -80,7 +80,14 @@ def certificate_status_get(request: HttpRequest, slug: str):
 
 @router.post(
     "/me/courses/{slug}/certificate",
-    response={200: CertificateOut, 400: DetailOut, 403: DetailOut, 404: DetailOut, 409: DetailOut},
+    response={
+        200: CertificateOut,
+        400: DetailOut,
+        401: DetailOut,  # django_auth: not signed in ({"detail": "Unauthorized"})
+        403: DetailOut,
+        404: DetailOut,
+        409: DetailOut,
+    },
     summary="Claim the certificate of a completed course (the name as it will be printed)",
 )
 def certificate_claim_post(request: HttpRequest, slug: str, payload: ClaimIn):

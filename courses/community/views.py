@@ -66,8 +66,12 @@ def comment_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _lesson(slug: str, number: int) -> Lesson:
+    # An unpublished course's lessons are gone for everyone (their pages are 404): so is
+    # asking under them.
     lesson = (
-        Lesson.objects.select_related("course").filter(course__slug=slug, number=number).first()
+        Lesson.objects.select_related("course")
+        .filter(course__slug=slug, number=number, course__is_published=True)
+        .first()
     )
     if lesson is None:
         raise Http404("No such lesson.")
@@ -108,7 +112,10 @@ def _question(request: HttpRequest, question_id: int) -> LessonQuestion:
     question = (
         LessonQuestion.objects.select_related("lesson__course").filter(pk=question_id).first()
     )
-    if question is None:
+    if question is None or not (
+        # Under an unpublished course only the instructor still reaches it (from the inbox).
+        question.lesson.course.is_published or access.can_moderate(request.user)
+    ):
         raise Http404("No such question.")
     if not access.can_see_questions(user=request.user, lesson=question.lesson):
         raise PermissionDenied("Only learners enrolled in the course see this lesson's questions.")

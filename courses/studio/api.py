@@ -12,7 +12,7 @@ from ninja.security import django_auth
 
 from courses import access
 from courses.models import Course, Lesson
-from courses.studio.http import upload_http_error
+from courses.studio.http import studio_responses, upload_http_error
 from courses.studio.selectors import lesson_row, studio_lessons
 from courses.studio.services import (
     ChapterTimesError,
@@ -38,14 +38,14 @@ class PreviewIn(Schema):
     is_preview: bool
 
 
-@router.get("/studio/lessons")
+@router.get("/studio/lessons", response=studio_responses())
 def studio_lessons_get(request, course: str | None = None):
     access.api_require(request, access.can_manage_lessons, denied=DENIED)
     course_obj = get_object_or_404(Course, slug=course) if course else None
     return {"lessons": [lesson_row(lesson) for lesson in studio_lessons(course=course_obj)]}
 
 
-@router.post("/studio/lessons/{lesson_id}/uploads")
+@router.post("/studio/lessons/{lesson_id}/uploads", response=studio_responses())
 def lesson_upload_start_post(request, lesson_id: int, payload: UploadStartIn):
     access.api_require(request, access.can_manage_lessons, denied=DENIED)
     lesson = get_object_or_404(Lesson, pk=lesson_id)
@@ -57,13 +57,14 @@ def lesson_upload_start_post(request, lesson_id: int, payload: UploadStartIn):
             uploaded_by=request.user,
             fingerprint=payload.fingerprint,
         )
+        description = upload_description(version)
     except UploadError as exc:
         too_large = payload.size > settings.MEDIA_UPLOAD_MAX_BYTES
         raise upload_http_error(exc, 413 if too_large else 400) from exc
-    return {**upload_description(version), "resumed": resumed}
+    return {**description, "resumed": resumed}
 
 
-@router.post("/studio/lessons/{lesson_id}/preview")
+@router.post("/studio/lessons/{lesson_id}/preview", response=studio_responses())
 def lesson_preview_post(request, lesson_id: int, payload: PreviewIn):
     access.api_require(request, access.can_manage_lessons, denied=DENIED)
     lesson = get_object_or_404(Lesson, pk=lesson_id)
@@ -93,7 +94,7 @@ class TechniqueTimesRefusedOut(Schema):
 
 @router.post(
     "/studio/lessons/{lesson_id}/techniques",
-    response={200: TechniqueTimesOut, 400: TechniqueTimesRefusedOut},
+    response=studio_responses(TechniqueTimesOut, {400: TechniqueTimesRefusedOut}),
     summary="Save the start and end times of a lesson's techniques (all or none)",
 )
 def lesson_technique_times_post(request, lesson_id: int, payload: TechniqueTimesIn):

@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from courses import access
-from courses.studio.http import upload_http_error
+from courses.studio.http import studio_responses, upload_http_error
 from media_pipeline.selectors import version_get, version_status
 from media_pipeline.uploads.services import (
     UploadError,
@@ -38,17 +38,20 @@ def _staff_version(request, version_id: uuid.UUID):
     return version
 
 
-@router.get("/media/versions/{version_id}")
+@router.get("/media/versions/{version_id}", response=studio_responses())
 def version_status_get(request, version_id: uuid.UUID):
     return version_status(_staff_version(request, version_id))
 
 
-@router.get("/media/uploads/{version_id}")
+@router.get("/media/uploads/{version_id}", response=studio_responses())
 def upload_get(request, version_id: uuid.UUID):
-    return upload_description(_staff_version(request, version_id))
+    try:
+        return upload_description(_staff_version(request, version_id))
+    except UploadError as exc:  # object storage down while listing the stored parts: 503
+        raise upload_http_error(exc, 409) from exc
 
 
-@router.post("/media/uploads/{version_id}/part-urls")
+@router.post("/media/uploads/{version_id}/part-urls", response=studio_responses())
 def upload_part_urls(request, version_id: uuid.UUID, payload: PartNumbersIn):
     version = _staff_version(request, version_id)
     try:
@@ -58,7 +61,7 @@ def upload_part_urls(request, version_id: uuid.UUID, payload: PartNumbersIn):
     return {"urls": {str(number): url for number, url in urls.items()}}
 
 
-@router.post("/media/uploads/{version_id}/complete")
+@router.post("/media/uploads/{version_id}/complete", response=studio_responses())
 def upload_complete(request, version_id: uuid.UUID):
     version = _staff_version(request, version_id)
     try:
@@ -68,7 +71,7 @@ def upload_complete(request, version_id: uuid.UUID):
     return version_status(version)
 
 
-@router.delete("/media/uploads/{version_id}")
+@router.delete("/media/uploads/{version_id}", response=studio_responses())
 def upload_abort(request, version_id: uuid.UUID):
     version = _staff_version(request, version_id)
     try:

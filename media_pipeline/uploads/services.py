@@ -126,7 +126,7 @@ def video_upload_resumable_get(*, video: Video, fingerprint: str, size: int) -> 
 
 
 def upload_part_count(version: VideoVersion) -> int:
-    return math.ceil(version.original_size / version.upload_part_size)
+    return max(1, math.ceil(version.original_size / max(1, version.upload_part_size)))
 
 
 def upload_part_bytes(version: VideoVersion, number: int) -> int:

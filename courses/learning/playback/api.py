@@ -133,11 +133,26 @@ def _vtt_or_error(request: HttpRequest, lesson_id: int, build) -> HttpResponse:
     return _text(200, vtt, "text/vtt; charset=utf-8")
 
 
+def _text_responses(what: str) -> dict:
+    """The answers of a track URL, documented: WebVTT, or why not as plain text."""
+    text = {"schema": {"type": "string"}}
+    plain = {"text/plain": text}
+    return {
+        "responses": {
+            200: {"description": what, "content": {"text/vtt": text}},
+            401: {"description": "Log in to watch this lesson (a paid one).", "content": plain},
+            403: {"description": "Enroll in the course to watch this lesson.", "content": plain},
+            404: {"description": "No such lesson, or nothing in this language.", "content": plain},
+        }
+    }
+
+
 @router.get(
     "/lessons/{lesson_id}/chapters.vtt",
     url_name="lesson_chapters",
     summary="The lesson's techniques as a WebVTT chapters track",
     response={200: None},
+    openapi_extra=_text_responses("The chapters (WebVTT)."),
 )
 def lesson_chapters_get(request: HttpRequest, lesson_id: int):
     return _vtt_or_error(request, lesson_id, chapters_vtt)
@@ -148,6 +163,7 @@ def lesson_chapters_get(request: HttpRequest, lesson_id: int):
     url_name="lesson_caption",
     summary="Captions for the lesson video in one language (WebVTT)",
     response={200: None},
+    openapi_extra=_text_responses("The captions (WebVTT)."),
 )
 def lesson_caption_get(request: HttpRequest, lesson_id: int, language: str):
     return _vtt_or_error(
