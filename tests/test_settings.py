@@ -82,3 +82,34 @@ def test_a_server_without_settings_module_refuses_to_run_with_fallback_secrets(t
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode != 0 and "Production settings need" in result.stderr
+
+
+def _cache_and_broker(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = (
+        "from django.conf import settings; "
+        "print('URLS', settings.CELERY_BROKER_URL, settings.CACHES['default']['LOCATION'])"
+    )
+    return _manage("shell", "-c", code, env=env)
+
+
+def _urls(result: subprocess.CompletedProcess) -> list[str]:
+    line = next(line for line in result.stdout.splitlines() if line.startswith("URLS "))
+    return line.split()[1:]
+
+
+def test_the_cache_and_sessions_never_share_the_brokers_redis_database():
+    """Issue 13, item 5: flushing or evicting the cache never touches queued work."""
+    result = _cache_and_broker(PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    broker, cache = _urls(result)
+    assert broker == "redis://127.0.0.1:6379/0" and cache == "redis://127.0.0.1:6379/1"
+    chosen = _cache_and_broker({**PRODUCTION_ENV, "CACHE_URL": "redis://cache.internal:6379/3"})
+    assert _urls(chosen)[1] == "redis://cache.internal:6379/3"
+    same = _cache_and_broker({**PRODUCTION_ENV, "CACHE_URL": "redis://127.0.0.1:6379/0"})
+    assert same.returncode != 0 and "CACHE_URL must name another Redis database" in same.stderr
+
+
+def test_compose_gives_redis_a_memory_limit_that_never_evicts_the_queue():
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "--maxmemory-policy" in compose and "volatile-lru" in compose
+    assert "CACHE_URL: redis://redis:6379/1" in compose
