@@ -60,12 +60,13 @@ def test_catalog_queries_do_not_grow_with_courses(client, user, small_course, fu
 def test_absolute_query_budgets(client, user, full_course, django_assert_max_num_queries):
     Enrollment.objects.create(user=user, course=full_course)
     client.force_login(user)
-    # session + user + the page's own queries (+1: the enrolled learner's progress marks)
-    with django_assert_max_num_queries(7):
+    # session + user + the page's own queries (+1: the enrolled learner's progress marks,
+    # +1: their player settings, for the preview dialog's player)
+    with django_assert_max_num_queries(8):
         client.get(f"/courses/{full_course.slug}/")
     with django_assert_max_num_queries(4):
         client.get("/")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # +1: whether reminders are on
         client.get("/dashboard/")
     client.logout()
     with django_assert_max_num_queries(3):
