@@ -296,8 +296,9 @@ def test_lesson_page_has_the_player_and_no_media_urls(
     client.force_login(user)
     # session, user, lesson (+ video version), techniques, enrollment, neighbours, the
     # learner's progress marks (this and the neighbouring lessons', one query) and the
-    # lesson's questions (their replies in one more only when there are questions)
-    with django_assert_max_num_queries(8):
+    # lesson's questions (their replies in one more only when there are questions), the
+    # learner's notes on the lesson and their player settings
+    with django_assert_max_num_queries(10):
         response = client.get(page_path(PAID))
     assert response.status_code == 200
     html = response.content.decode()
@@ -337,12 +338,13 @@ def test_page_query_counts_are_constant(
     # counts: three, the same answer as the progress API); a preview also has to check the
     # enrollment to know whether the viewer records progress at all (it plays without one).
     # Lesson pages that can be watched list the lesson's questions (one query), and the
-    # course page its related articles (one).
+    # course page its related articles (one). A signed-in viewer's player reads their
+    # player settings (one), and a learner's lesson page their notes on it (one).
     budgets = {
-        page_path(PREVIEW): 8,
-        page_path(PAID): 8,
+        page_path(PREVIEW): 10,
+        page_path(PAID): 10,
         page_path(3): 9,  # no video: one more to say why
-        reverse("courses:course_detail", args=[SLUG]): 8,
+        reverse("courses:course_detail", args=[SLUG]): 9,
         reverse("courses:technique_index", args=[SLUG]): 9,
     }
     for path, budget in budgets.items():
@@ -466,7 +468,8 @@ def test_course_page_shows_an_enrolled_learners_marks(client, progress_course, u
     for viewer in (None, make_user("visitor")):  # anonymous, and logged in but not enrolled
         html = get_as(client, viewer, url).content.decode()
         assert "progress-mark" not in html and "% watched" not in html
-        assert "data-progress-url" not in html and "data-csrf-token" not in html
+        assert "data-progress-url" not in html  # no heartbeats (a signed-in viewer's player
+        # still gets a CSRF token: it saves their player settings)
 
 
 def lesson_header(html: str) -> str:
@@ -489,7 +492,7 @@ def test_lesson_page_shows_marks_and_tracks_only_learners(client, progress_cours
         html = get_as(client, viewer, page_path(2)).content.decode()
         assert "data-playback-url" in html
         assert "data-progress-url" not in html and "data-lesson-progress" not in html
-        assert "% watched" not in html and "data-csrf-token" not in html
+        assert "% watched" not in html and "Add note" not in html
 
 
 def test_a_lesson_without_video_offers_mark_as_complete(client, progress_course, user):
