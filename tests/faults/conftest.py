@@ -170,8 +170,12 @@ def celery_broker(url: str):
     from config.celery import app
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        from kombu import pools
+
+        # kombu keeps producer pools in a registry of its own, keyed by connection: closing
+        # only the app's pool would leave the original broker's producers on a closed pool
+        # for every later test of this session ("Acquire on closed pool").
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
