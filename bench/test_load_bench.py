@@ -28,7 +28,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 from bench.harness import CONNECTIONS, DONE, RESULTS, THREADS, gunicorn_server, wrk_run
-from bench.test_progress_bench import DURATION_S, LEARNERS, _lua_list, _setup_data
+from bench.test_progress_bench import BEAT_LUA, DURATION_S, LEARNERS, _lua_list, _setup_data
 from courses.models import Lesson
 from media_pipeline.models import VideoVersion
 
@@ -36,23 +36,11 @@ SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "600"))
 RATE = float(os.environ.get("BENCH_LOAD_RATE", "100"))
 SAMPLE_S = 15
 
-LUA = r"""
-local sessions = {SESSIONS}
-local lessons = {LESSONS}
+# The heartbeat part is the progress bench's (beat_request); pages, grants and the pacing here.
+LUA = (
+    BEAT_LUA
+    + r"""
 local pages = {PAGES}
-local duration = {DURATION}
-local threads = {}
-
-function setup(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  counter = tid * 7919
-  beats = 0
-  cursor = {}
-end
 
 function delay()
   return {DELAY_MS}
@@ -74,21 +62,10 @@ function request()
   -- A heartbeat: every learner+lesson pair is revisited only once per LEARNERS x lessons
   -- beats, so none claims more than the plausibility allowance.
   beats = beats + 1
-  local bs = beats % #sessions
-  local l = math.floor(beats / #sessions) % #lessons
-  local key = bs * #lessons + l
-  local start = cursor[key] or ((tid * 300) % (duration - 1))
-  if start + 1 > duration then start = 0 end
-  cursor[key] = start + 1
-  local body = string.format(
-    '{"position_s": %d, "ranges": [[%d, %d]], "playback_rate": 1, "client_ts": %d, '
-    .. '"beat_id": "t%d-%d", "csrf_token": "%s"}',
-    start + 1, start, start + 1, os.time() * 1000 + counter % 1000, tid, counter,
-    sessions[bs + 1][2])
-  return wrk.format("POST", "/api/lessons/" .. lessons[l + 1] .. "/progress",
-    {["Cookie"] = sessions[bs + 1][1], ["Content-Type"] = "application/json"}, body)
+  return beat_request(beats, counter)
 end
 """
+)
 
 
 def _workers_rss_kib(master_pid: int) -> dict[int, int]:

@@ -36,7 +36,7 @@ SECONDS = int(os.environ.get("BENCH_PROGRESS_SECONDS", "20"))
 # 1 s range continuing where that thread left this learner+lesson. Every pair is
 # revisited only once per LEARNERS x 13 requests, so a beat never claims more than
 # the plausibility allowance (2 x wall time since the pair's last beat + slack).
-LUA = r"""
+BEAT_LUA = r"""
 local sessions = {SESSIONS}
 local lessons = {LESSONS}
 local duration = {DURATION}
@@ -49,13 +49,15 @@ end
 
 function init(args)
   counter = tid * 7919
+  beats = 0
   cursor = {}
 end
 
-function request()
-  counter = counter + 1
-  local s = counter % #sessions
-  local l = math.floor(counter / #sessions) % #lessons
+-- The n-th beat of this thread (id: a number for its beat_id): the next learner, and every
+-- #sessions beats the next lesson, a 1 s range continuing where this thread left the pair.
+function beat_request(n, id)
+  local s = n % #sessions
+  local l = math.floor(n / #sessions) % #lessons
   local key = s * #lessons + l
   local start = cursor[key] or ((tid * 300) % (duration - 1))
   if start + 1 > duration then start = 0 end
@@ -63,12 +65,21 @@ function request()
   local body = string.format(
     '{"position_s": %d, "ranges": [[%d, %d]], "playback_rate": 1, "client_ts": %d, '
     .. '"beat_id": "t%d-%d", "csrf_token": "%s"}',
-    start + 1, start, start + 1, os.time() * 1000 + counter % 1000, tid, counter,
+    start + 1, start, start + 1, os.time() * 1000 + id % 1000, tid, id,
     sessions[s + 1][2])
   return wrk.format("POST", "/api/lessons/" .. lessons[l + 1] .. "/progress",
     {["Cookie"] = sessions[s + 1][1], ["Content-Type"] = "application/json"}, body)
 end
 """
+
+LUA = (
+    BEAT_LUA
+    + r"""
+function request()
+  counter = counter + 1
+  return beat_request(counter, counter)
+end"""
+)
 
 
 def _lua_list(items) -> str:
